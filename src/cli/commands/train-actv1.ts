@@ -1,0 +1,84 @@
+import type { Command } from "commander";
+import { stringify } from "yaml";
+import type { TrainingConfig } from "../../config/training-config.js";
+import { buildBackend } from "../../data/build-backend.js";
+import { openSequenceStream, previewSamples } from "../../data/pipeline.js";
+import { trainActV1 } from "../../train/trainer.js";
+import { addTrainingOptions } from "../field-options.js";
+import { createProgressReporter } from "../progress.js";
+import { resolveCommandConfig } from "../resolve-command-config.js";
+
+const PREVIEW_SAMPLES = 3;
+
+export function registerTrainActV1(hrm: Command): void {
+  const train = hrm
+    .command("train-actv1")
+    .description(
+      "train an HRM-ACTV1 model on GPT-2 tokens from any dataset backend; appends one metrics JSONL record per optimizer step and writes a brain bundle",
+    )
+    .option(
+      "--config <file>",
+      "YAML config file with train: and memory: sections (see config/default.yaml)",
+    );
+  addTrainingOptions(train);
+  train.action(async (_options: unknown, command: Command) => {
+    const { training, memory } = await resolveCommandConfig(command);
+    if (training.dry_run) {
+      await dryRun(training, memory);
+      return;
+    }
+    await runTraining(training);
+  });
+}
+
+async function dryRun(training: TrainingConfig, memory: unknown): Promise<void> {
+  process.stdout.write(stringify({ train: training, memory }));
+  const backend = await buildBackend(training);
+  try {
+    const samples = await previewSamples(backend, training, PREVIEW_SAMPLES);
+    process.stdout.write(`\n# first ${samples.length} samples from ${backend.description}\n`);
+    for (const [i, sample] of samples.entries()) {
+      const text = sample.text.length > 200 ? `${sample.text.slice(0, 200)}…` : sample.text;
+      process.stdout.write(`[${i + 1}] (${sample.tokens} tokens) ${JSON.stringify(text)}\n`);
+    }
+    process.stdout.write("dry run: configuration valid, nothing trained\n");
+  } finally {
+    await backend.close?.();
+  }
+}
+
+async function runTraining(config: TrainingConfig): Promise<void> {
+  const backend = await buildBackend(config);
+  const evalBackend =
+    config.eval_file === null
+      ? null
+      : await buildBackend({
+          ...config,
+          dataset_backend: "custom",
+          dataset_file: config.eval_file,
+          shuffle: false,
+        });
+  const progress = createProgressReporter(process.stderr);
+  const stop = new AbortController();
+  const onSignal = () => stop.abort();
+  process.once("SIGINT", onSignal);
+  process.once("SIGTERM", onSignal);
+  try {
+    await trainActV1({
+      config,
+      openSequences: (from) => openSequenceStream(config, backend, from, { loop: true }),
+      openEvalSequences:
+        evalBackend === null
+          ? null
+          : () => openSequenceStream(config, evalBackend, null, { loop: false }),
+      onEvent: progress.onEvent,
+      signal: stop.signal,
+    });
+  } finally {
+    progress.close();
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+    await backend.close?.();
+    await evalBackend?.close?.();
+  }
+}

@@ -1,0 +1,20 @@
+import { Command } from "commander";
+import { registerConfigCommands } from "./commands/config-show.js";
+import { registerTrainActV1 } from "./commands/train-actv1.js";
+
+export function buildProgram(): Command {
+  const program = new Command("aios")
+    .description(
+      "Train HRM-ACTV1 language models from streaming data sources, with a persistent vector memory.",
+    )
+    .option("--debug", "print stack traces with errors")
+    .showHelpAfterError("(run with --help for usage)")
+    .configureHelp({ showGlobalOptions: true });
+
+  const hrm = program.command("hrm-hf").description("HRM-ACTV1 training on GPT-2 tokens");
+  registerTrainActV1(hrm);
+
+  const config = program.command("config").description("inspect the resolved configuration");
+  registerConfigCommands(config);
+  return program;
+}

@@ -1,0 +1,46 @@
+/**
+ * The one error type a user sees. `code` is stable (tests and scripts match on it), `message`
+ * names the input at fault, `hint` says how to fix it. Entry points print message + hint and
+ * exit with `exitCode`; the stack trace is shown only with `--debug`.
+ */
+export type AiosErrorCode =
+  | "CONFIG_INVALID"
+  | "CONFIG_FILE"
+  | "DATASET_NOT_FOUND"
+  | "DATASET_EMPTY"
+  | "DATASET_BAD_ROWS"
+  | "BACKEND_UNAVAILABLE"
+  | "CHECKPOINT"
+  | "TRAINING"
+  | "IO";
+
+export class AiosError extends Error {
+  readonly code: AiosErrorCode;
+  readonly hint: string | undefined;
+  readonly exitCode: number;
+
+  constructor(
+    code: AiosErrorCode,
+    message: string,
+    options: { hint?: string; exitCode?: number; cause?: unknown } = {},
+  ) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = "AiosError";
+    this.code = code;
+    this.hint = options.hint;
+    this.exitCode = options.exitCode ?? 2;
+  }
+}
+
+export function isAiosError(error: unknown): error is AiosError {
+  return error instanceof AiosError;
+}
+
+/** Node's fs errors carry a `code`; this narrows to them without `any`. */
+export function errnoCode(error: unknown): string | undefined {
+  if (typeof error === "object" && error !== null && "code" in error) {
+    const code = (error as { code: unknown }).code;
+    return typeof code === "string" ? code : undefined;
+  }
+  return undefined;
+}
