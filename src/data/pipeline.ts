@@ -1,0 +1,74 @@
+/**
+ * The data pipeline's public face: `openSequenceStream` composes the stages in `pipeline/`
+ * (one small async generator each); batching and preview are re-exported for the trainer and
+ * the CLI.
+ */
+import type { TrainingConfig } from "../config/training-config.js";
+import { asciiOnly, type FilterCounts } from "./pipeline/ascii-filter.js";
+import { packSequences } from "./pipeline/pack.js";
+import { prefetch } from "./pipeline/prefetch.js";
+import { type PositionedSample, positionedSamples } from "./pipeline/samples.js";
+import { tokenizeSamples } from "./pipeline/tokenize.js";
+import { loadTokenizer, type Tokenizer } from "./tokenizer.js";
+import type { BackendStats, DatasetBackend, PackedSequence, StreamPosition } from "./types.js";
+
+/** Sequences waiting ahead of the trainer (the design asks for 2–4). */
+export const PREFETCH_SEQUENCES = 4;
+
+export type SequenceStreamConfig = Pick<TrainingConfig, "model" | "max_seq_len" | "ascii_only">;
+
+export interface SequenceStreamOptions {
+  /** Training: start a new epoch when the data runs out. Eval: end, with a last short sequence. */
+  readonly loop: boolean;
+  /** Defaults to `loadTokenizer(config.model)`. */
+  readonly tokenizer?: Tokenizer;
+}
+
+export interface SequenceStreamStats {
+  readonly backend: BackendStats;
+  /** Samples dropped by `--ascii-only`. Counted as read, which runs a few sequences ahead. */
+  readonly droppedNonAscii: number;
+}
+
+/** Packed training sequences; iterate once. */
+export interface SequenceStream extends AsyncIterable<PackedSequence> {
+  stats(): SequenceStreamStats;
+}
+
+/**
+ * The data pipeline, stage by stage: samples with positions → ASCII filter → tokens + EOT →
+ * sequences of `max_seq_len + 1` ids → prefetch. `from` is a `PackedSequence.position` from an
+ * earlier run (null to start at the beginning); the stream then continues with exactly the
+ * sequence that followed it.
+ */
+export function openSequenceStream(
+  config: SequenceStreamConfig,
+  backend: DatasetBackend,
+  from: StreamPosition | null,
+  options: SequenceStreamOptions,
+): SequenceStream {
+  const tokenizer = options.tokenizer ?? loadTokenizer(config.model);
+  const counts: FilterCounts = { nonAscii: 0 };
+
+  let samples: AsyncIterable<PositionedSample> = positionedSamples(backend, {
+    loop: options.loop,
+    ...(from === null ? {} : { from: from.backend }),
+  });
+  if (config.ascii_only) samples = asciiOnly(samples, counts);
+  const tokens = tokenizeSamples(samples, tokenizer);
+  const sequences = packSequences(tokens, {
+    length: config.max_seq_len + 1,
+    from,
+    keepRemainder: !options.loop,
+  });
+  const ready = prefetch(sequences, PREFETCH_SEQUENCES);
+
+  return {
+    [Symbol.asyncIterator]: () => ready,
+    stats: () => ({ backend: backend.stats(), droppedNonAscii: counts.nonAscii }),
+  };
+}
+
+export { type Batch, type CollateOptions, collateBatch, IGNORE_LABEL } from "./pipeline/collate.js";
+export { previewSamples, type SamplePreview } from "./pipeline/preview.js";
+export type { PositionedSample, TokenizedSample } from "./pipeline/samples.js";

@@ -1,0 +1,120 @@
+import { existsSync } from "node:fs";
+import { mkdtemp, readFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { parse } from "yaml";
+import { trainingFields } from "../../src/config/fields.js";
+import { runCli, STACK_FRAME } from "../helpers/run-cli.js";
+
+const sample = "examples/data/sample.txt";
+
+describe("aios CLI", () => {
+  it("lists every training option with its description in --help", async () => {
+    const { code, stdout } = await runCli(["hrm-hf", "train-actv1", "--help"]);
+    expect(code).toBe(0);
+    for (const spec of Object.values(trainingFields)) {
+      expect(stdout, spec.flag).toContain(`--${spec.flag}`);
+      expect(stdout.replace(/\s+/g, " "), spec.flag).toContain(
+        spec.help.split(" ").slice(0, 4).join(" "),
+      );
+    }
+    expect(stdout).toContain("--no-ascii-only");
+    expect(stdout).toContain("--no-hf-streaming");
+    expect(stdout).toContain("--config <file>");
+  });
+
+  it("exits 2 with the flag, value and fix for a bad value, without a stack trace", async () => {
+    const { code, stderr } = await runCli([
+      "hrm-hf",
+      "train-actv1",
+      "--dataset-file",
+      sample,
+      "--batch-size",
+      "0",
+    ]);
+    expect(code).toBe(2);
+    expect(stderr).toContain("--batch-size (train.batch_size) = 0");
+    expect(stderr).toContain("Fix:");
+    expect(stderr).not.toMatch(STACK_FRAME);
+  });
+
+  it("exits 2 on an unknown option", async () => {
+    const { code, stderr } = await runCli(["hrm-hf", "train-actv1", "--stepz", "3"]);
+    expect(code).toBe(2);
+    expect(stderr).toContain("unknown option '--stepz'");
+  });
+
+  it("exits 2 naming a missing dataset file", async () => {
+    const { code, stderr } = await runCli([
+      "hrm-hf",
+      "train-actv1",
+      "--dataset-file",
+      "no/such/file.txt",
+    ]);
+    expect(code).toBe(2);
+    expect(stderr).toContain("no/such/file.txt");
+    expect(stderr).not.toMatch(STACK_FRAME);
+  });
+
+  it("prints the resolved config and first samples on --dry-run and trains nothing", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "aios-dry-"));
+    const log = join(dir, "metrics.jsonl");
+    const { code, stdout } = await runCli([
+      "hrm-hf",
+      "train-actv1",
+      "--dataset-file",
+      sample,
+      "--dry-run",
+      "--steps",
+      "3",
+      "--log-file",
+      log,
+      "--no-shuffle",
+    ]);
+    expect(code).toBe(0);
+    const configPart = stdout.slice(0, stdout.indexOf("\n# first"));
+    expect(parse(configPart).train).toMatchObject({
+      steps: 3,
+      dataset_file: sample,
+      dataset_backend: "custom",
+    });
+    expect(stdout).toContain("# first 3 samples");
+    const firstLine = (await readFile(sample, "utf8")).split("\n")[0] ?? "";
+    expect(stdout).toContain(JSON.stringify(firstLine));
+    expect(existsSync(log)).toBe(false);
+  });
+
+  it("stops with a clear message for a backend that is not available yet", async () => {
+    const { code, stderr } = await runCli([
+      "hrm-hf",
+      "train-actv1",
+      "--dataset-file",
+      "hf://wikitext:wikitext-2-v1:test",
+    ]);
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/hf backend is not available yet/);
+  });
+
+  it("shows the resolved configuration with defaults < YAML < flags", async () => {
+    const defaults = await runCli(["config", "show", "--json"]);
+    expect(defaults.code).toBe(0);
+    const shown = JSON.parse(defaults.stdout) as {
+      train: Record<string, unknown>;
+      memory: Record<string, unknown>;
+    };
+    expect(shown.train.steps).toBe(trainingFields.steps.schema.parse(undefined));
+    expect(shown.memory).toHaveProperty("vector_store.backend", "lancedb");
+
+    const withFile = await runCli([
+      "config",
+      "show",
+      "--config",
+      "config/default.yaml",
+      "--steps",
+      "5",
+    ]);
+    expect(withFile.code).toBe(0);
+    expect(parse(withFile.stdout).train.steps).toBe(5);
+  });
+});

@@ -1,0 +1,38 @@
+import { describe, expect, it } from "vitest";
+import { resolveTrainingConfig } from "../../src/config/training-config.js";
+import { buildBackend } from "../../src/data/build-backend.js";
+import { AiosError } from "../../src/errors.js";
+import { collect, fixtureDir } from "./fixtures.js";
+
+const { write } = await fixtureDir();
+
+describe("buildBackend", () => {
+  it("builds the custom backend from --dataset-file, with shuffle and seed", async () => {
+    const path = await write("data.txt", "a\nb\nc\n");
+    const backend = await buildBackend(
+      resolveTrainingConfig({ dataset_file: path, shuffle: false }),
+    );
+    expect(backend.kind).toBe("custom");
+    expect(backend.description).toContain(path);
+    expect(await collect(backend.iterText())).toEqual(["a", "b", "c"]);
+  });
+
+  it("accepts a file:// URI, resolved by the config", async () => {
+    const path = await write("uri.txt", "x\n");
+    const backend = await buildBackend(resolveTrainingConfig({ dataset_file: `file://${path}` }));
+    expect(await collect(backend.iterText())).toEqual(["x"]);
+  });
+
+  it.each([
+    ["hf", { dataset_file: "hf://wikitext:wikitext-2-v1:train" }],
+    ["webdataset", { dataset_file: "wds://shards/s-{0..1}.tar" }],
+  ])("says the %s backend is not available yet, pointing at the custom one", async (kind, raw) => {
+    const error = await buildBackend(resolveTrainingConfig(raw)).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(AiosError);
+    expect((error as AiosError).code).toBe("BACKEND_UNAVAILABLE");
+    expect((error as AiosError).message).toContain(
+      `the ${kind} backend is not available yet in this version`,
+    );
+    expect((error as AiosError).hint).toContain("--dataset-backend custom");
+  });
+});
