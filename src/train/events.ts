@@ -1,0 +1,23 @@
+import type { EvalRecord, StepRecord } from "./metrics-log.js";
+
+/** What the trainer reports while it runs; the CLI turns these into a progress bar or lines. */
+export type TrainEvent =
+  | {
+      readonly kind: "start";
+      readonly firstStep: number;
+      readonly lastStep: number;
+      readonly params: number;
+      readonly workers: number;
+      readonly resumed: boolean;
+      readonly bundleDir: string;
+    }
+  | { readonly kind: "step"; readonly record: StepRecord; readonly lastStep: number }
+  | { readonly kind: "checkpoint"; readonly step: number; readonly dir: string }
+  | { readonly kind: "eval"; readonly record: EvalRecord }
+  | { readonly kind: "stopped"; readonly reason: "stop_file" | "signal"; readonly step: number }
+  | {
+      readonly kind: "finished";
+      readonly steps: number;
+      readonly bundleDir: string;
+      readonly logFile: string;
+    };

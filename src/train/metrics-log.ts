@@ -1,0 +1,54 @@
+import { appendFile, mkdir } from "node:fs/promises";
+import { dirname } from "node:path";
+
+/** One optimizer step, as appended to the metrics JSONL (fields documented in the README). */
+export interface StepRecord {
+  readonly event: "step";
+  readonly step: number;
+  readonly loss: number;
+  readonly lm_loss: number;
+  readonly halt_loss: number;
+  readonly q_halt_loss: number;
+  readonly q_continue_loss: number;
+  readonly accuracy: number;
+  readonly avg_halt_steps: number | null;
+  readonly halted: number;
+  readonly lr: number;
+  readonly grad_norm: number;
+  /** The gradient was not finite: the weights were left unchanged. */
+  readonly skipped_update: boolean;
+  readonly tokens: number;
+  readonly tokens_per_s: number;
+  readonly step_time_s: number;
+  readonly data_wait_s: number;
+  readonly backend: string;
+  readonly brain: string;
+  readonly ts: string;
+}
+
+export interface EvalRecord {
+  readonly event: "eval";
+  readonly step: number;
+  readonly loss: number;
+  readonly ppl: number;
+  readonly accuracy: number;
+  readonly tokens: number;
+  readonly batches: number;
+  readonly brain: string;
+  readonly ts: string;
+}
+
+export type MetricsRecord = StepRecord | EvalRecord;
+
+/** Appends one JSON object per line; never truncates what earlier runs wrote. */
+export class MetricsLog {
+  private ready: Promise<unknown> | null = null;
+
+  constructor(readonly path: string) {}
+
+  async append(record: MetricsRecord): Promise<void> {
+    this.ready ??= mkdir(dirname(this.path), { recursive: true });
+    await this.ready;
+    await appendFile(this.path, `${JSON.stringify(record)}\n`);
+  }
+}

@@ -1,0 +1,69 @@
+import * as tf from "@tensorflow/tfjs-core";
+// tfjs-core alone registers no gradients, and its unbundled register_all_gradients module is not
+// loadable by Node (extensionless ESM imports); the union package registers them all on load.
+import "@tensorflow/tfjs";
+import { type BackendWasm, setThreadsCount } from "@tensorflow/tfjs-backend-wasm";
+import { AiosError } from "../errors.js";
+
+/**
+ * TF.js engine for training: tfjs-core with the WASM (SIMD) backend.
+ *
+ * In Node the backend's CommonJS build (`tf-backend-wasm.node.js`, the package `main`) finds
+ * `tfjs-backend-wasm-simd.wasm` next to itself through `__dirname` and reads it with `fs`, so
+ * no `setWasmPaths` and no network are needed. Threads do not work in Node (the pthread build
+ * needs blob: workers), so one process = one core; the trainer uses worker_threads instead.
+ */
+let ready: Promise<void> | null = null;
+
+export function initTensorflow(): Promise<void> {
+  ready ??= (async () => {
+    setThreadsCount(1);
+    registerUnsortedSegmentSum();
+    const ok = await tf.setBackend("wasm");
+    if (!ok || tf.getBackend() !== "wasm") {
+      throw new AiosError("TRAINING", "the TF.js WASM backend failed to start", {
+        hint: "reinstall @tensorflow/tfjs-backend-wasm (its .wasm files must sit in its dist/)",
+      });
+    }
+    await tf.ready();
+  })();
+  return ready;
+}
+
+/**
+ * The gradient of `tf.gather` (every embedding lookup) is `UnsortedSegmentSum`, which the WASM
+ * backend lacks. A linear scatter-add in JS over the WASM heap costs a few ms per step.
+ */
+function registerUnsortedSegmentSum(): void {
+  if (tf.getKernel("UnsortedSegmentSum", "wasm") !== undefined) return;
+  tf.registerKernel({
+    kernelName: "UnsortedSegmentSum",
+    backendName: "wasm",
+    kernelFunc: ({ inputs, backend, attrs }) => {
+      const wasm = backend as BackendWasm;
+      const x = inputs.x as tf.TensorInfo;
+      const segmentIds = inputs.segmentIds as tf.TensorInfo;
+      const numSegments = (attrs as { numSegments: number }).numSegments;
+      const rows = segmentIds.shape.reduce((a, b) => a * b, 1);
+      const innerShape = x.shape.slice(segmentIds.shape.length);
+      const inner = innerShape.reduce((a, b) => a * b, 1);
+      const values = wasm.readSync(x.dataId) as Float32Array;
+      const ids = wasm.readSync(segmentIds.dataId) as Int32Array;
+      const out = wasm.makeOutput([numSegments, ...innerShape], x.dtype);
+      const target = wasm.typedArrayFromHeap(out) as Float32Array;
+      target.fill(0);
+      for (let r = 0; r < rows; r++) {
+        const id = ids[r] as number;
+        if (id < 0 || id >= numSegments) continue; // TF drops out-of-range ids
+        const src = r * inner;
+        const dst = id * inner;
+        for (let j = 0; j < inner; j++) {
+          target[dst + j] = (target[dst + j] as number) + (values[src + j] as number);
+        }
+      }
+      return out;
+    },
+  });
+}
+
+export { tf };

@@ -1,0 +1,378 @@
+import { existsSync } from "node:fs";
+import type { TrainingConfig } from "../config/training-config.js";
+import type { SequenceStream } from "../data/pipeline.js";
+import type { StreamPosition } from "../data/types.js";
+import { AiosError } from "../errors.js";
+import { ActBatch } from "./act-batch.js";
+import { adamwUpdate, globalNorm, learningRate } from "./adamw.js";
+import {
+  type Architecture,
+  architectureOf,
+  type ParamLayout,
+  paramLayout,
+} from "./architecture.js";
+import {
+  assertFreshBundle,
+  type BundlePaths,
+  bundlePaths,
+  type SessionSummary,
+  writeBundle,
+} from "./bundle.js";
+import {
+  architectureMismatch,
+  type Checkpoint,
+  loadCheckpoint,
+  saveCheckpoint,
+} from "./checkpoint.js";
+import type { TrainEvent } from "./events.js";
+import { initialParams } from "./init.js";
+import { type EvalRecord, MetricsLog, type StepRecord } from "./metrics-log.js";
+import { Prng } from "./prng.js";
+import { ReplicaPool } from "./replica-pool.js";
+
+export interface TrainOptions {
+  readonly config: TrainingConfig;
+  /** The training stream, continuing after `from` (null: from the start). It loops over epochs. */
+  readonly openSequences: (from: StreamPosition | null) => SequenceStream;
+  /** A finite stream of held-out sequences (`--eval-file`), or null. */
+  readonly openEvalSequences: (() => SequenceStream) | null;
+  readonly onEvent: (event: TrainEvent) => void;
+  /** Aborting stops training after the current step, with checkpoint and bundle written. */
+  readonly signal?: AbortSignal;
+}
+
+export interface TrainSummary {
+  readonly firstStep: number;
+  readonly lastStep: number;
+  readonly stopReason: SessionSummary["stop_reason"];
+  readonly bundleDir: string;
+  readonly eval: EvalRecord | null;
+}
+
+/** Model, optimizer and data state that a checkpoint holds. */
+interface RunState {
+  readonly params: Float32Array;
+  readonly m: Float32Array;
+  readonly v: Float32Array;
+  readonly prng: Prng;
+  readonly batch: ActBatch;
+  step: number;
+  position: StreamPosition | null;
+}
+
+/**
+ * `aios hrm-hf train-actv1`: trains HRM-ACTV1 (docs/MODEL.md) with one ACT segment per optimizer
+ * step, data-parallel over `--workers` replica threads, and writes metrics, checkpoints and the
+ * brain bundle (docs/TRAINING.md).
+ */
+export async function trainActV1(options: TrainOptions): Promise<TrainSummary> {
+  const { config } = options;
+  const arch = architectureOf(config);
+  const layout = paramLayout(arch);
+  const paths = bundlePaths(config);
+  const startedAt = new Date().toISOString();
+  const state = config.resume
+    ? await resumeState(paths, arch, layout, config)
+    : await freshState(paths, layout, config);
+  const firstStep = state.step + 1;
+  const lastStep = state.step + config.steps;
+  const log = new MetricsLog(config.log_file);
+
+  const pool = await ReplicaPool.start(arch, layout, state.params, config.workers);
+  try {
+    options.onEvent({
+      kind: "start",
+      firstStep,
+      lastStep,
+      params: layout.trainableCount,
+      workers: pool.size,
+      resumed: config.resume,
+      bundleDir: paths.dir,
+    });
+    const stream = options.openSequences(state.position);
+    const stopReason = await trainSteps(options, state, pool, layout, stream, log, lastStep);
+    await saveCheckpoint(paths.checkpoints, checkpointOf(state, arch));
+    options.onEvent({ kind: "checkpoint", step: state.step, dir: paths.checkpoints });
+    if (stopReason !== "completed")
+      options.onEvent({ kind: "stopped", reason: stopReason, step: state.step });
+
+    const evalRecord =
+      options.openEvalSequences === null || config.eval_batches === 0
+        ? null
+        : await evaluate(config, pool, options.openEvalSequences(), state.step);
+    if (evalRecord !== null) {
+      await log.append(evalRecord);
+      options.onEvent({ kind: "eval", record: evalRecord });
+    }
+    await writeBundle(paths, {
+      config,
+      arch,
+      layout,
+      params: state.params,
+      totalSteps: state.step,
+      session: {
+        steps_completed: state.step - firstStep + 1,
+        stop_reason: stopReason,
+        dataset: config.dataset_file ?? config.hf_name ?? config.wds_pattern ?? "",
+        log_file: config.log_file,
+        started_at: startedAt,
+        finished_at: new Date().toISOString(),
+      },
+    });
+    options.onEvent({
+      kind: "finished",
+      steps: state.step - firstStep + 1,
+      bundleDir: paths.dir,
+      logFile: config.log_file,
+    });
+    return { firstStep, lastStep: state.step, stopReason, bundleDir: paths.dir, eval: evalRecord };
+  } finally {
+    await pool.close();
+  }
+}
+
+async function trainSteps(
+  options: TrainOptions,
+  state: RunState,
+  pool: ReplicaPool,
+  layout: ParamLayout,
+  stream: SequenceStream,
+  log: MetricsLog,
+  lastStep: number,
+): Promise<SessionSummary["stop_reason"]> {
+  const { config } = options;
+  const T = config.max_seq_len;
+  const paths = bundlePaths(config);
+  const sequences = stream[Symbol.asyncIterator]();
+  let dataWaitMs = 0;
+  const nextSequence = async (): Promise<Int32Array> => {
+    const waitStart = performance.now();
+    const next = await sequences.next();
+    dataWaitMs += performance.now() - waitStart;
+    if (next.done === true) {
+      throw new AiosError("DATASET_EMPTY", "the training data produced no complete sequence", {
+        hint: `the dataset needs at least --max-seq-len + 1 = ${T + 1} tokens after filtering`,
+      });
+    }
+    state.position = next.value.position;
+    return next.value.ids;
+  };
+
+  try {
+    while (state.step < lastStep) {
+      const stop = stopRequested(config, options.signal);
+      if (stop !== null) return stop;
+      const stepStart = performance.now();
+      dataWaitMs = 0;
+      const step = state.step + 1;
+      const reset = await state.batch.refill(nextSequence, state.prng);
+      const result = await pool.segment({
+        ids: state.batch.ids(T),
+        reset,
+        lastStep: state.batch.lastStepFlags(),
+      });
+
+      const norm = globalNorm(layout, pool.grads);
+      const finite = Number.isFinite(norm);
+      const lr = learningRate(step, config.lr, config.warmup_steps);
+      if (finite) {
+        const clip = config.grad_clip > 0 && norm > config.grad_clip ? config.grad_clip / norm : 1;
+        adamwUpdate(layout, state.params, pool.grads, state.m, state.v, step, clip, {
+          lr,
+          weightDecay: config.weight_decay,
+        });
+        pool.markParamsChanged();
+      }
+      const halt = state.batch.advance(result.qHalt, result.qContinue);
+      state.step = step;
+
+      const rows = config.batch_size;
+      const tokens = rows * T;
+      const stepTime = (performance.now() - stepStart) / 1000;
+      const lmLoss = result.lmLossSum / tokens;
+      const qHaltLoss = result.qHaltLossSum / rows;
+      const qContinueLoss = result.qContinueLossSum / rows;
+      const haltLoss = 0.5 * (qHaltLoss + qContinueLoss);
+      const record: StepRecord = {
+        event: "step",
+        step,
+        loss: lmLoss + haltLoss,
+        lm_loss: lmLoss,
+        halt_loss: haltLoss,
+        q_halt_loss: qHaltLoss,
+        q_continue_loss: qContinueLoss,
+        accuracy: result.correct.reduce((a, b) => a + b, 0) / tokens,
+        avg_halt_steps: halt.avgHaltSteps,
+        halted: halt.halted,
+        lr,
+        grad_norm: finite ? norm : -1,
+        skipped_update: !finite,
+        tokens,
+        tokens_per_s: tokens / stepTime,
+        step_time_s: stepTime,
+        data_wait_s: dataWaitMs / 1000,
+        backend: config.dataset_backend,
+        brain: config.brain_name,
+        ts: new Date().toISOString(),
+      };
+      await log.append(record);
+      options.onEvent({ kind: "step", record, lastStep });
+      if (config.checkpoint_every > 0 && step % config.checkpoint_every === 0 && step < lastStep) {
+        await saveCheckpoint(paths.checkpoints, checkpointOf(state, architectureOf(config)));
+        options.onEvent({ kind: "checkpoint", step, dir: paths.checkpoints });
+      }
+    }
+    return "completed";
+  } finally {
+    await sequences.return?.();
+  }
+}
+
+function stopRequested(
+  config: TrainingConfig,
+  signal: AbortSignal | undefined,
+): "stop_file" | "signal" | null {
+  if (signal?.aborted === true) return "signal";
+  if (config.stop_file !== null && existsSync(config.stop_file)) return "stop_file";
+  return null;
+}
+
+async function freshState(
+  paths: BundlePaths,
+  layout: ParamLayout,
+  config: TrainingConfig,
+): Promise<RunState> {
+  await assertFreshBundle(paths, config.brain_name);
+  const params = sharedFloats(layout.total);
+  initialParams(layout, config.seed, params);
+  return {
+    params,
+    m: new Float32Array(layout.total),
+    v: new Float32Array(layout.total),
+    // A stream apart from the initialisation's, so exploration does not mirror the weights.
+    prng: new Prng((config.seed ^ 0x9e3779b9) >>> 0),
+    batch: new ActBatch(config.batch_size, config.halt_max_steps, config.halt_exploration_prob),
+    step: 0,
+    position: null,
+  };
+}
+
+async function resumeState(
+  paths: BundlePaths,
+  arch: Architecture,
+  layout: ParamLayout,
+  config: TrainingConfig,
+): Promise<RunState> {
+  const checkpoint = await loadCheckpoint(paths.checkpoints);
+  const mismatch = architectureMismatch(checkpoint.state.arch, arch);
+  if (mismatch.length > 0) {
+    throw new AiosError(
+      "CHECKPOINT",
+      `--resume: brain "${config.brain_name}" was trained with a different architecture: ${mismatch.join(", ")}`,
+      {
+        hint: "pass the architecture flags the brain was created with (see its config.json), or a new --brain-name",
+      },
+    );
+  }
+  if (checkpoint.params.length !== layout.total) {
+    throw new AiosError(
+      "CHECKPOINT",
+      `--resume: the checkpoint in ${paths.checkpoints} holds ${checkpoint.params.length} parameters, the model needs ${layout.total}`,
+    );
+  }
+  const params = sharedFloats(layout.total);
+  params.set(checkpoint.params);
+  const batch = new ActBatch(
+    config.batch_size,
+    config.halt_max_steps,
+    config.halt_exploration_prob,
+  );
+  // A different --batch-size keeps as many in-flight rows as fit; the rest take new sequences.
+  batch.restore(checkpoint.state.rows.slice(0, config.batch_size));
+  return {
+    params,
+    m: checkpoint.m,
+    v: checkpoint.v,
+    prng: new Prng(checkpoint.state.prng),
+    batch,
+    step: checkpoint.state.step,
+    position: checkpoint.state.position,
+  };
+}
+
+function checkpointOf(state: RunState, arch: Architecture): Checkpoint {
+  return {
+    params: state.params,
+    m: state.m,
+    v: state.v,
+    state: {
+      version: 1,
+      step: state.step,
+      arch,
+      position: state.position,
+      rows: state.batch.save(),
+      prng: state.prng.state(),
+    },
+  };
+}
+
+/**
+ * Validation loss and perplexity on up to `--eval-batches` batches of held-out sequences, each
+ * run for `halt_max_steps` segments from a fresh state (no gradient).
+ */
+async function evaluate(
+  config: TrainingConfig,
+  pool: ReplicaPool,
+  stream: SequenceStream,
+  step: number,
+): Promise<EvalRecord> {
+  const T = config.max_seq_len;
+  let lossSum = 0;
+  let correct = 0;
+  let tokens = 0;
+  let batches = 0;
+  let pending: Int32Array[] = [];
+  const flush = async () => {
+    const ids = new Int32Array(pending.length * (T + 1));
+    for (const [i, seq] of pending.entries()) ids.set(seq, i * (T + 1));
+    const r = await pool.evaluate(ids, pending.length);
+    lossSum += r.lossSum;
+    correct += r.correct;
+    tokens += r.tokens;
+    batches += 1;
+    pending = [];
+  };
+  for await (const sequence of stream) {
+    // The last sequence of a finite stream may be short; the model evaluates full ones only.
+    if (sequence.ids.length !== T + 1) continue;
+    pending.push(sequence.ids);
+    if (pending.length === config.batch_size) await flush();
+    if (batches === config.eval_batches) break;
+  }
+  if (pending.length > 0 && batches < config.eval_batches) await flush();
+  if (tokens === 0) {
+    throw new AiosError(
+      "DATASET_EMPTY",
+      `--eval-file ${config.eval_file}: fewer than ${T + 1} tokens, not one full sequence to evaluate`,
+      {
+        hint: "give a longer held-out file, or a smaller --max-seq-len",
+      },
+    );
+  }
+  const loss = lossSum / tokens;
+  return {
+    event: "eval",
+    step,
+    loss,
+    ppl: Math.exp(loss),
+    accuracy: correct / tokens,
+    tokens,
+    batches,
+    brain: config.brain_name,
+    ts: new Date().toISOString(),
+  };
+}
+
+function sharedFloats(length: number): Float32Array {
+  return new Float32Array(new SharedArrayBuffer(length * Float32Array.BYTES_PER_ELEMENT));
+}
