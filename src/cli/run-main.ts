@@ -8,7 +8,8 @@ import { isAiosError } from "../errors.js";
  */
 export async function runMain(program: Command, argv: readonly string[]): Promise<void> {
   const debug = argv.includes("--debug") || process.env.AIOS_DEBUG === "1";
-  program.exitOverride();
+  // Subcommands copy settings when created, so the override must reach each one.
+  forEachCommand(program, (command) => command.exitOverride());
   try {
     await program.parseAsync([...argv]);
   } catch (error) {
@@ -31,4 +32,9 @@ export async function runMain(program: Command, argv: readonly string[]): Promis
       process.stderr.write("hint: run again with --debug for the stack trace, and report it\n");
     process.exitCode = 1;
   }
+}
+
+function forEachCommand(command: Command, visit: (command: Command) => void): void {
+  visit(command);
+  for (const sub of command.commands) forEachCommand(sub, visit);
 }

@@ -1,0 +1,246 @@
+import { existsSync } from "node:fs";
+import { mkdtemp, readFile, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import { runCli, STACK_FRAME } from "../helpers/run-cli.js";
+
+const shakespeare = join("..", "shared", "datasets", "tinyshakespeare", "input.txt");
+
+/** A model small enough that a step takes a fraction of a second on two cores. */
+const tiny = [
+  "--hidden-size",
+  "32",
+  "--num-heads",
+  "2",
+  "--max-seq-len",
+  "16",
+  "--batch-size",
+  "4",
+];
+
+let dir: string;
+let repetitive: string;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), "aios-train-"));
+  repetitive = join(dir, "repetitive.txt");
+  const lines = Array.from({ length: 200 }, (_, i) => `the cat sat on the mat number ${i % 5}.`);
+  await writeFile(repetitive, `${lines.join("\n")}\n`);
+});
+
+function args(name: string, extra: readonly string[]): string[] {
+  return [
+    "hrm-hf",
+    "train-actv1",
+    "--bundle-dir",
+    join(dir, "brains"),
+    "--brain-name",
+    name,
+    "--log-file",
+    join(dir, `${name}.jsonl`),
+    ...extra,
+  ];
+}
+
+async function records(name: string): Promise<Record<string, unknown>[]> {
+  const text = await readFile(join(dir, `${name}.jsonl`), "utf8");
+  return text
+    .trim()
+    .split("\n")
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+}
+
+const STEP_FIELDS = [
+  "step",
+  "loss",
+  "lm_loss",
+  "halt_loss",
+  "q_halt_loss",
+  "q_continue_loss",
+  "accuracy",
+  "avg_halt_steps",
+  "halted",
+  "lr",
+  "grad_norm",
+  "tokens",
+  "tokens_per_s",
+  "step_time_s",
+  "data_wait_s",
+  "backend",
+  "brain",
+  "ts",
+];
+
+describe("aios hrm-hf train-actv1", () => {
+  it("trains 2 steps of the default model on tiny Shakespeare: 2 records and a bundle", async () => {
+    const r = await runCli(args("shakespeare", ["--dataset-file", shakespeare, "--steps", "2"]));
+    expect(r.stderr).not.toMatch(STACK_FRAME);
+    expect(r.code).toBe(0);
+    const steps = await records("shakespeare");
+    expect(steps.map((s) => s.step)).toEqual([1, 2]);
+    for (const s of steps) {
+      for (const field of STEP_FIELDS) expect(s, field).toHaveProperty(field);
+      expect(s.event).toBe("step");
+      expect(s.backend).toBe("custom");
+      expect(s.tokens).toBe(8 * 64);
+      expect(Number.isFinite(s.loss)).toBe(true);
+      expect((s.loss as number) - (s.lm_loss as number)).toBeCloseTo(s.halt_loss as number, 5);
+    }
+    const bundle = join(dir, "brains", "shakespeare");
+    for (const file of [
+      "config.json",
+      "model.safetensors",
+      "metadata.json",
+      "training_args.json",
+    ]) {
+      expect(existsSync(join(bundle, file)), file).toBe(true);
+    }
+    const config = JSON.parse(await readFile(join(bundle, "config.json"), "utf8"));
+    expect(config).toMatchObject({
+      hidden_size: 128,
+      num_heads: 4,
+      vocab_size: 50257,
+      pos_encodings: "rope",
+    });
+    const metadata = JSON.parse(await readFile(join(bundle, "metadata.json"), "utf8"));
+    expect(metadata).toMatchObject({ training_steps: 2, tokenizer: "gpt2", type: "actv1" });
+  });
+
+  it("learns: the loss falls clearly over 30 steps of a repetitive text", async () => {
+    const r = await runCli(
+      args("learns", [
+        "--dataset-file",
+        repetitive,
+        "--steps",
+        "30",
+        "--lr",
+        "3e-3",
+        "--warmup-steps",
+        "5",
+        ...tiny,
+      ]),
+    );
+    expect(r.code, r.stderr).toBe(0);
+    const losses = (await records("learns")).map((s) => s.lm_loss as number);
+    expect(losses).toHaveLength(30);
+    const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+    const first = mean(losses.slice(0, 3));
+    const last = mean(losses.slice(-3));
+    expect(last).toBeLessThan(first * 0.6);
+  });
+
+  it("--resume continues the step count, the optimizer and the data stream exactly", async () => {
+    // One segment per sequence: no recurrent state in flight, so a resumed run must reproduce
+    // the uninterrupted run record for record.
+    const common = [
+      "--dataset-file",
+      shakespeare,
+      "--halt-max-steps",
+      "1",
+      "--workers",
+      "1",
+      ...tiny,
+    ];
+    expect((await runCli(args("straight", [...common, "--steps", "5"]))).code).toBe(0);
+    expect((await runCli(args("split", [...common, "--steps", "3"]))).code).toBe(0);
+    const resumed = await runCli(args("split", [...common, "--steps", "2", "--resume"]));
+    expect(resumed.code, resumed.stderr).toBe(0);
+    const straight = await records("straight");
+    const split = await records("split");
+    expect(split.map((s) => s.step)).toEqual([1, 2, 3, 4, 5]);
+    for (let i = 0; i < 5; i++) {
+      expect(split[i]?.lm_loss, `step ${i + 1}`).toBeCloseTo(straight[i]?.lm_loss as number, 4);
+    }
+    const metadata = JSON.parse(
+      await readFile(join(dir, "brains", "split", "metadata.json"), "utf8"),
+    );
+    expect(metadata.training_steps).toBe(5);
+    expect(metadata.sessions).toHaveLength(2);
+  });
+
+  it("refuses to overwrite an existing brain without --resume", async () => {
+    const r = await runCli(
+      args("shakespeare", ["--dataset-file", shakespeare, "--steps", "1", ...tiny]),
+    );
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('brain "shakespeare" already exists');
+    expect(r.stderr).toContain("--resume");
+    expect(r.stderr).not.toMatch(STACK_FRAME);
+  });
+
+  it("refuses to resume with a different architecture, naming the flags", async () => {
+    const r = await runCli(
+      args("split", [
+        "--dataset-file",
+        shakespeare,
+        "--steps",
+        "1",
+        "--resume",
+        ...tiny,
+        "--hidden-size",
+        "64",
+      ]),
+    );
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("--hidden-size 32 (checkpoint) vs 64 (now)");
+  });
+
+  it("says so when --resume finds no checkpoint", async () => {
+    const r = await runCli(
+      args("never-trained", ["--dataset-file", shakespeare, "--resume", ...tiny]),
+    );
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("--resume: no checkpoint in");
+  });
+
+  it("stops gracefully when the stop file appears, with a checkpoint to resume from", async () => {
+    const stopFile = join(dir, "STOP");
+    const run = runCli(
+      args("stopped", [
+        "--dataset-file",
+        repetitive,
+        "--steps",
+        "200",
+        "--stop-file",
+        stopFile,
+        ...tiny,
+      ]),
+    );
+    while (!existsSync(join(dir, "stopped.jsonl"))) await new Promise((r) => setTimeout(r, 100));
+    await writeFile(stopFile, "");
+    const r = await run;
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain("stop file found");
+    const done = await records("stopped");
+    expect(done.length).toBeGreaterThan(0);
+    expect(done.length).toBeLessThan(200);
+    const state = JSON.parse(
+      await readFile(join(dir, "brains", "stopped", "checkpoints", "state.json"), "utf8"),
+    );
+    expect(state.step).toBe(done.length);
+  });
+
+  it("writes an eval record with perplexity for --eval-file", async () => {
+    const r = await runCli(
+      args("evaluated", [
+        "--dataset-file",
+        repetitive,
+        "--eval-file",
+        repetitive,
+        "--eval-batches",
+        "2",
+        "--steps",
+        "2",
+        ...tiny,
+      ]),
+    );
+    expect(r.code, r.stderr).toBe(0);
+    const all = await records("evaluated");
+    const evalRecord = all.at(-1) as Record<string, number>;
+    expect(evalRecord.event).toBe("eval");
+    expect(evalRecord.batches).toBe(2);
+    expect(evalRecord.tokens).toBe(2 * 4 * 16);
+    expect(evalRecord.ppl).toBeCloseTo(Math.exp(evalRecord.loss as number), 3);
+  });
+});
