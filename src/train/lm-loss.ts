@@ -1,4 +1,5 @@
 import * as tf from "@tensorflow/tfjs-core";
+import { heapView } from "./tf-setup.js";
 
 /** What the fused head computes besides the loss, produced outside the gradient tape. */
 export interface LmHeadSide {
@@ -11,7 +12,7 @@ export interface LmHeadSide {
  * negative log-likelihood `[N]`.
  *
  * At small d the full-vocab head dominates a step. Fusing lets the forward keep only the
- * probabilities (not logits, exp and the log-softmax graph) and lets the backward be exactly
+ * probabilities (not logits and a log-softmax graph) and lets the backward be exactly
  * `dlogits = (p - onehot) * dy`, then `dh = dlogits @ Wᵀ` and `dW = hᵀ @ dlogits`, with the
  * transposes materialised because WASM matmul is slow on transposed operands.
  * The argmax accuracy is taken from the same logits and handed back through `side`
@@ -28,20 +29,20 @@ export function lmHeadNll(
     const [hIn, wIn, save] = args as [tf.Tensor, tf.Tensor, tf.GradSaveFunc];
     const [nll, probs] = tf.tidy(() => {
       const logits = tf.matMul(hIn as tf.Tensor2D, wIn as tf.Tensor2D);
-      const max = tf.max(logits, 1, true);
-      const exp = tf.exp(tf.sub(logits, max));
-      const sum = tf.sum(exp, 1, true);
-      const p = tf.div(exp, sum);
+      // The WASM Softmax kernel is one fused pass, 5x faster than max/sub/exp/sum/div ops.
+      const p = tf.softmax(logits);
+      // -log p[label], exactly and without underflow: with a = argmax, log Σexp = l[a] - log p[a]
+      // and p[a] >= 1/V, so nll = l[a] - l[label] - log p[a].
       const n = logits.shape[0];
-      const flatIndex = tf.add(
-        tf.mul(tf.range(0, n, 1, "int32"), tf.scalar(vocab, "int32")),
-        labels,
+      const rowStart = tf.mul(tf.range(0, n, 1, "int32"), tf.scalar(vocab, "int32"));
+      const best = tf.argMax(logits, 1);
+      const flatLogits = tf.reshape(logits, [-1]);
+      const atBest = tf.add(rowStart, best);
+      const loss = tf.sub(
+        tf.sub(tf.gather(flatLogits, atBest), tf.gather(flatLogits, tf.add(rowStart, labels))),
+        tf.log(tf.gather(tf.reshape(p, [-1]), atBest)),
       );
-      const picked = tf.gather(tf.reshape(logits, [-1]), flatIndex);
-      const loss = tf.sub(tf.add(tf.reshape(tf.log(sum), [-1]), tf.reshape(max, [-1])), picked);
-      side.correct = tf.keep(
-        tf.cast(tf.equal(tf.argMax(logits, 1), labels), "float32") as tf.Tensor1D,
-      );
+      side.correct = tf.keep(tf.cast(tf.equal(best, labels), "float32") as tf.Tensor1D);
       return [loss as tf.Tensor1D, p];
     });
     save([hIn, wIn, probs]);
@@ -49,10 +50,18 @@ export function lmHeadNll(
       value: nll,
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
         const [sh, sw, sp] = saved as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
-        const dyCol = tf.reshape(dy, [-1, 1]);
-        const dlogits = tf.sub(tf.mul(sp, dyCol), tf.mul(oneHotFloat(labels, vocab), dyCol));
-        const dh = tf.matMul(dlogits as tf.Tensor2D, tf.transpose(sw));
-        const dw = tf.matMul(tf.transpose(sh), dlogits as tf.Tensor2D);
+        // dlogits = (p - onehot(label)) * dy: scale the probabilities, then subtract dy at each
+        // row's label in place (N writes instead of three [N, V] passes for a one-hot).
+        const dlogits = tf.mul(sp, tf.reshape(dy, [-1, 1])) as tf.Tensor2D;
+        const dyValues = dy.dataSync();
+        const labelValues = labels.dataSync();
+        const heap = heapView(dlogits);
+        for (let n = 0; n < labelValues.length; n++) {
+          const at = n * vocab + (labelValues[n] as number);
+          heap[at] = (heap[at] as number) - (dyValues[n] as number);
+        }
+        const dh = tf.matMul(dlogits, tf.transpose(sw));
+        const dw = tf.matMul(tf.transpose(sh), dlogits);
         return [dh, dw];
       },
     };
@@ -85,12 +94,4 @@ export function untaped(
     };
   });
   return op(...inputs);
-}
-
-/**
- * One-hot rows as float32. The WASM OneHot kernel ignores a float32 `dtype` and writes int32
- * bits (1 reads back as 1.4e-45), so build int32 and cast.
- */
-function oneHotFloat(labels: tf.Tensor1D, depth: number): tf.Tensor2D {
-  return tf.cast(tf.oneHot(labels, depth), "float32") as tf.Tensor2D;
 }

@@ -3,6 +3,7 @@ import type { Architecture, ParamLayout } from "./architecture.js";
 import { paramLayout } from "./architecture.js";
 import { bceWithLogits, type LmHeadSide, lmHeadNll, untaped } from "./lm-loss.js";
 import { batchMatMul, matMul2d as mm } from "./matmul.js";
+import { heapView } from "./tf-setup.js";
 
 const RMS_EPS = 1e-5;
 let instanceCounter = 0;
@@ -90,7 +91,9 @@ export class HrmModel {
   loadParams(params: Float32Array): void {
     for (const spec of this.layout.specs) {
       if (!spec.trainable) continue;
-      const value = tf.tensor(params.slice(spec.offset, spec.offset + spec.size), [...spec.shape]);
+      const value = tf.tensor(params.subarray(spec.offset, spec.offset + spec.size), [
+        ...spec.shape,
+      ]);
       this.w(spec.name).assign(value);
       value.dispose();
     }
@@ -329,7 +332,7 @@ export class HrmModel {
         if (!spec.trainable) continue;
         const g = grads[this.w(spec.name).name];
         if (g === undefined) buffer.fill(0, spec.offset, spec.offset + spec.size);
-        else buffer.set(g.dataSync() as Float32Array, spec.offset);
+        else buffer.set(heapView(g), spec.offset);
       }
       const qValues = held.q?.arraySync() ?? [];
       held.q?.dispose();

@@ -1,5 +1,6 @@
 import { Worker } from "node:worker_threads";
 import { AiosError } from "../errors.js";
+import type { AdamWSettings } from "./adamw.js";
 import type { Architecture, ParamLayout } from "./architecture.js";
 import type { EvalResult, SegmentResult } from "./model.js";
 import type { ReplicaReply, ReplicaRequest } from "./replica-protocol.js";
@@ -10,7 +11,7 @@ export interface RowSlice {
   readonly end: number;
 }
 
-/** Splits `rows` into `parts` contiguous slices whose sizes differ by at most one. */
+/** Splits `[0, rows)` into `parts` contiguous slices whose sizes differ by at most one. */
 export function splitRows(rows: number, parts: number): RowSlice[] {
   const slices: RowSlice[] = [];
   let start = 0;
@@ -22,6 +23,13 @@ export function splitRows(rows: number, parts: number): RowSlice[] {
   return slices;
 }
 
+/** Weights and AdamW moments, each backed by a SharedArrayBuffer the replicas update. */
+export interface SharedTrainingState {
+  readonly params: Float32Array;
+  readonly m: Float32Array;
+  readonly v: Float32Array;
+}
+
 export interface BatchSegmentInput {
   /** `[B * (T + 1)]` ids, row-major. */
   readonly ids: Int32Array;
@@ -30,50 +38,53 @@ export interface BatchSegmentInput {
 }
 
 /**
- * Model replicas in worker threads over one shared parameter buffer. `segment` scatters a batch
- * over the replicas by rows, and gathers the summed gradient (in `grads`) and per-row results in
- * row order. Each replica keeps the ACT carry of its own rows, so the row split must stay fixed
- * for the whole run (it does: the batch size is fixed).
+ * Model replicas in worker threads over shared weights. `segment` scatters a batch over the
+ * replicas by rows and gathers per-row results in row order; `reduceGradients` and `update`
+ * then run the optimizer sharded: each replica sums the gradients over its own range of the
+ * flat buffers and applies AdamW there. Each replica keeps the ACT carry of its own rows, so the
+ * row split must stay fixed for the whole run (it does: the batch size is fixed).
  */
 export class ReplicaPool {
-  /** The summed gradient of the last `segment`. */
-  readonly grads: Float32Array;
-  private readonly workerGrads: Float32Array[];
   private paramsChanged = false;
 
   private constructor(
     private readonly workers: Worker[],
-    workerGrads: Float32Array[],
     private readonly T: number,
-  ) {
-    this.workerGrads = workerGrads;
-    this.grads = new Float32Array(workerGrads[0]?.length ?? 0);
-  }
+  ) {}
 
-  /** Starts `count` replicas reading `params` (which must be backed by a SharedArrayBuffer). */
   static async start(
     arch: Architecture,
     layout: ParamLayout,
-    params: Float32Array,
+    state: SharedTrainingState,
     count: number,
   ): Promise<ReplicaPool> {
-    if (!(params.buffer instanceof SharedArrayBuffer)) {
-      throw new TypeError("replica parameters must live in a SharedArrayBuffer");
+    for (const [name, array] of Object.entries(state)) {
+      if (!(array.buffer instanceof SharedArrayBuffer)) {
+        throw new TypeError(`replica ${name} must live in a SharedArrayBuffer`);
+      }
     }
+    const bytes = layout.total * Float32Array.BYTES_PER_ELEMENT;
+    const grads = Array.from({ length: count }, () => new SharedArrayBuffer(bytes));
+    const gradSum = new SharedArrayBuffer(bytes);
+    const owned = splitRows(layout.total, count);
     const { url, execArgv } = workerEntry();
-    const workers: Worker[] = [];
-    const grads: Float32Array[] = [];
-    for (let i = 0; i < count; i++) {
-      const gradBuffer = new SharedArrayBuffer(layout.total * Float32Array.BYTES_PER_ELEMENT);
-      grads.push(new Float32Array(gradBuffer));
-      workers.push(
+    const workers = owned.map(
+      (range, index) =>
         new Worker(url, {
           execArgv,
-          workerData: { arch, params: params.buffer, grads: gradBuffer },
+          workerData: {
+            arch,
+            params: state.params.buffer,
+            m: state.m.buffer,
+            v: state.v.buffer,
+            grads,
+            gradSum,
+            index,
+            owned: range,
+          },
         }),
-      );
-    }
-    const pool = new ReplicaPool(workers, grads, arch.max_seq_len);
+    );
+    const pool = new ReplicaPool(workers, arch.max_seq_len);
     try {
       await Promise.all(workers.map((w) => nextReply(w)));
     } catch (error) {
@@ -87,8 +98,22 @@ export class ReplicaPool {
     return this.workers.length;
   }
 
-  /** The trainer changed the shared weights: replicas copy them in before their next request. */
-  markParamsChanged(): void {
+  /** Sums the replicas' gradients (each over its range) and returns the global L2 norm. */
+  async reduceGradients(): Promise<number> {
+    const replies = await Promise.all(this.workers.map((w) => request(w, { kind: "reduce" })));
+    let sum = 0;
+    for (const r of replies) {
+      if (r.kind !== "reduced") throw new Error(`replica answered ${r.kind} to a reduce`);
+      sum += r.sumOfSquares;
+    }
+    return Math.sqrt(sum);
+  }
+
+  /** AdamW on the summed gradient, scaled by `gradScale`; the next request reloads weights. */
+  async update(step: number, gradScale: number, settings: AdamWSettings): Promise<void> {
+    await Promise.all(
+      this.workers.map((w) => request(w, { kind: "update", step, gradScale, ...settings })),
+    );
     this.paramsChanged = true;
   }
 
@@ -112,7 +137,6 @@ export class ReplicaPool {
         });
       }),
     );
-    this.sumGrads();
     const results = replies.map((r) => {
       if (r.kind !== "segment") throw new Error(`replica answered ${r.kind} to a segment`);
       return r.result;
@@ -163,15 +187,6 @@ export class ReplicaPool {
     const changed = this.paramsChanged;
     this.paramsChanged = false;
     return changed;
-  }
-
-  private sumGrads(): void {
-    const [first, ...rest] = this.workerGrads as [Float32Array, ...Float32Array[]];
-    this.grads.set(first);
-    for (const g of rest) {
-      const out = this.grads;
-      for (let i = 0; i < out.length; i++) out[i] = (out[i] as number) + (g[i] as number);
-    }
   }
 }
 

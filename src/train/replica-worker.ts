@@ -1,8 +1,12 @@
 /**
  * A worker thread holding one model replica. The WASM backend is single-threaded in Node, so
- * the trainer runs one replica per core and averages their gradients (data parallelism).
+ * the trainer runs one replica per core: each computes the gradient of its rows, then sums the
+ * gradients and applies AdamW over its own range of the shared buffers (data parallelism with a
+ * sharded optimizer).
  */
 import { parentPort, workerData } from "node:worker_threads";
+import { adamwUpdate, sumOfSquares } from "./adamw.js";
+import { paramLayout } from "./architecture.js";
 import { HrmModel } from "./model.js";
 import type { ReplicaInit, ReplicaReply, ReplicaRequest } from "./replica-protocol.js";
 import { initTensorflow } from "./tf-setup.js";
@@ -11,14 +15,30 @@ const port = parentPort;
 if (port === null) throw new Error("replica-worker.js must run in a worker thread");
 const init = workerData as ReplicaInit;
 const params = new Float32Array(init.params);
+const m = new Float32Array(init.m);
+const v = new Float32Array(init.v);
+const allGrads = init.grads.map((buffer) => new Float32Array(buffer));
+const gradSum = new Float32Array(init.gradSum);
+const layout = paramLayout(init.arch);
 
 function reply(message: ReplicaReply): void {
   port?.postMessage(message);
 }
 
+/** gradSum[owned] = Σ over replicas of their gradients there; returns Σ g² of trainable entries. */
+function reduceOwned(): number {
+  const { start, end } = init.owned;
+  const [first, ...rest] = allGrads as [Float32Array, ...Float32Array[]];
+  gradSum.set(first.subarray(start, end), start);
+  for (const g of rest) {
+    for (let i = start; i < end; i++) gradSum[i] = (gradSum[i] as number) + (g[i] as number);
+  }
+  return sumOfSquares(layout, gradSum, init.owned);
+}
+
 try {
   await initTensorflow();
-  const model = new HrmModel(init.arch, params, new Float32Array(init.grads));
+  const model = new HrmModel(init.arch, params, allGrads[init.index]);
   port.on("message", (request: ReplicaRequest) => {
     try {
       switch (request.kind) {
@@ -32,8 +52,21 @@ try {
           if (request.reloadParams) model.loadParams(params);
           reply({ kind: "evaluate", result: model.evaluate(request.ids, request.rows) });
           break;
-        case "reset-carry":
-          model.resetCarry();
+        case "reduce":
+          reply({ kind: "reduced", sumOfSquares: reduceOwned() });
+          break;
+        case "update":
+          adamwUpdate(
+            layout,
+            params,
+            gradSum,
+            m,
+            v,
+            request.step,
+            request.gradScale,
+            request,
+            init.owned,
+          );
           reply({ kind: "done" });
           break;
       }

@@ -67,3 +67,11 @@ function registerUnsortedSegmentSum(): void {
 }
 
 export { tf };
+
+/**
+ * A float32 view of a tensor's memory in the WASM heap, without the copy `dataSync` makes.
+ * Valid until the next TF op (the heap can grow and move); write only into tensors just made.
+ */
+export function heapView(tensor: tf.Tensor): Float32Array {
+  return (tf.backend() as BackendWasm).typedArrayFromHeap(tensor) as Float32Array;
+}

@@ -4,7 +4,7 @@ import type { SequenceStream } from "../data/pipeline.js";
 import type { StreamPosition } from "../data/types.js";
 import { AiosError } from "../errors.js";
 import { ActBatch } from "./act-batch.js";
-import { adamwUpdate, globalNorm, learningRate } from "./adamw.js";
+import { learningRate } from "./adamw.js";
 import {
   type Architecture,
   architectureOf,
@@ -78,7 +78,8 @@ export async function trainActV1(options: TrainOptions): Promise<TrainSummary> {
   const lastStep = state.step + config.steps;
   const log = new MetricsLog(config.log_file);
 
-  const pool = await ReplicaPool.start(arch, layout, state.params, config.workers);
+  const { params, m, v } = state;
+  const pool = await ReplicaPool.start(arch, layout, { params, m, v }, config.workers);
   try {
     options.onEvent({
       kind: "start",
@@ -90,7 +91,7 @@ export async function trainActV1(options: TrainOptions): Promise<TrainSummary> {
       bundleDir: paths.dir,
     });
     const stream = options.openSequences(state.position);
-    const stopReason = await trainSteps(options, state, pool, layout, stream, log, lastStep);
+    const stopReason = await trainSteps(options, state, pool, stream, log, lastStep);
     await saveCheckpoint(paths.checkpoints, checkpointOf(state, arch));
     options.onEvent({ kind: "checkpoint", step: state.step, dir: paths.checkpoints });
     if (stopReason !== "completed")
@@ -135,7 +136,6 @@ async function trainSteps(
   options: TrainOptions,
   state: RunState,
   pool: ReplicaPool,
-  layout: ParamLayout,
   stream: SequenceStream,
   log: MetricsLog,
   lastStep: number,
@@ -172,16 +172,12 @@ async function trainSteps(
         lastStep: state.batch.lastStepFlags(),
       });
 
-      const norm = globalNorm(layout, pool.grads);
+      const norm = await pool.reduceGradients();
       const finite = Number.isFinite(norm);
       const lr = learningRate(step, config.lr, config.warmup_steps);
       if (finite) {
         const clip = config.grad_clip > 0 && norm > config.grad_clip ? config.grad_clip / norm : 1;
-        adamwUpdate(layout, state.params, pool.grads, state.m, state.v, step, clip, {
-          lr,
-          weightDecay: config.weight_decay,
-        });
-        pool.markParamsChanged();
+        await pool.update(step, clip, { lr, weightDecay: config.weight_decay });
       }
       const halt = state.batch.advance(result.qHalt, result.qContinue);
       state.step = step;
@@ -247,8 +243,8 @@ async function freshState(
   initialParams(layout, config.seed, params);
   return {
     params,
-    m: new Float32Array(layout.total),
-    v: new Float32Array(layout.total),
+    m: sharedFloats(layout.total),
+    v: sharedFloats(layout.total),
     // A stream apart from the initialisation's, so exploration does not mirror the weights.
     prng: new Prng((config.seed ^ 0x9e3779b9) >>> 0),
     batch: new ActBatch(config.batch_size, config.halt_max_steps, config.halt_exploration_prob),
@@ -280,8 +276,11 @@ async function resumeState(
       `--resume: the checkpoint in ${paths.checkpoints} holds ${checkpoint.params.length} parameters, the model needs ${layout.total}`,
     );
   }
-  const params = sharedFloats(layout.total);
-  params.set(checkpoint.params);
+  const [params, m, v] = [checkpoint.params, checkpoint.m, checkpoint.v].map((saved) => {
+    const shared = sharedFloats(layout.total);
+    shared.set(saved);
+    return shared;
+  }) as [Float32Array, Float32Array, Float32Array];
   const batch = new ActBatch(
     config.batch_size,
     config.halt_max_steps,
@@ -291,8 +290,8 @@ async function resumeState(
   batch.restore(checkpoint.state.rows.slice(0, config.batch_size));
   return {
     params,
-    m: checkpoint.m,
-    v: checkpoint.v,
+    m,
+    v,
     prng: new Prng(checkpoint.state.prng),
     batch,
     step: checkpoint.state.step,
