@@ -64,20 +64,11 @@ function findRoot(): string {
   return dir;
 }
 
-/**
- * The compiled CLI. With `rootDir: "."` (bench/ sits beside src/) tsc writes dist/src/cli/main.js;
- * package.json's `bin` names dist/cli/main.js. Accept either.
- */
+/** The compiled CLI, as package.json's `bin` names it; `npm run build` makes it. */
 function findCli(root: string): string {
-  const candidates = [
-    join(root, "dist", "cli", "main.js"),
-    join(root, "dist", "src", "cli", "main.js"),
-  ];
-  const found = candidates.find((c) => existsSync(c));
-  if (found === undefined) {
-    throw new Error(`${candidates.join(" and ")} are missing: run \`npm run build\` first`);
-  }
-  return found;
+  const cli = join(root, "dist", "src", "cli", "main.js");
+  if (!existsSync(cli)) throw new Error(`${cli} is missing: run \`npm run build\` first`);
+  return cli;
 }
 
 function positiveInt(name: string, raw: string): number {
