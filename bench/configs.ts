@@ -1,19 +1,8 @@
 import { trainingFields } from "../src/config/fields.js";
+import type { Architecture } from "../src/train/architecture.js";
 
 /** The architecture and shape flags a benchmark sets, by their config-field names. */
-export interface BenchModelConfig {
-  readonly hidden_size: number;
-  readonly num_heads: number;
-  readonly expansion: number;
-  readonly h_layers: number;
-  readonly l_layers: number;
-  readonly h_cycles: number;
-  readonly l_cycles: number;
-  readonly halt_max_steps: number;
-  readonly batch_size: number;
-  readonly max_seq_len: number;
-  readonly pos_encodings: "rope" | "sinusoidal" | "learned";
-}
+export type BenchModelConfig = Omit<Architecture, "vocab_size"> & { readonly batch_size: number };
 
 export interface NamedConfig {
   readonly name: string;
@@ -39,9 +28,8 @@ function defaultModel(): BenchModelConfig {
 }
 
 /**
- * `default`: the trainer's defaults. `large`: twice the width and two blocks per module (2.1x the
- * parameters, ~8x the block compute); the context stays at the default so that a run still takes
- * minutes, not tens of minutes, on two cores (seq 128 made PyTorch alone take ~10 s/step).
+ * `default`: the trainer's defaults. `large`: twice the width, two blocks per module and twice
+ * the context (2.1x the parameters, ~16x the block compute), still minutes per run on two cores.
  */
 export function benchConfigs(): Record<string, NamedConfig> {
   const base = defaultModel();

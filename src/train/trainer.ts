@@ -90,10 +90,13 @@ export async function trainActV1(options: TrainOptions): Promise<TrainSummary> {
       resumed: config.resume,
       bundleDir: paths.dir,
     });
+    const checkpoint = async () => {
+      await saveCheckpoint(paths.checkpoints, checkpointOf(state, arch));
+      options.onEvent({ kind: "checkpoint", step: state.step, dir: paths.checkpoints });
+    };
     const stream = options.openSequences(state.position);
-    const stopReason = await trainSteps(options, state, pool, stream, log, lastStep);
-    await saveCheckpoint(paths.checkpoints, checkpointOf(state, arch));
-    options.onEvent({ kind: "checkpoint", step: state.step, dir: paths.checkpoints });
+    const stopReason = await trainSteps(options, state, pool, stream, log, lastStep, checkpoint);
+    await checkpoint();
     if (stopReason !== "completed")
       options.onEvent({ kind: "stopped", reason: stopReason, step: state.step });
 
@@ -139,10 +142,10 @@ async function trainSteps(
   stream: SequenceStream,
   log: MetricsLog,
   lastStep: number,
+  checkpoint: () => Promise<void>,
 ): Promise<SessionSummary["stop_reason"]> {
   const { config } = options;
   const T = config.max_seq_len;
-  const paths = bundlePaths(config);
   const sequences = stream[Symbol.asyncIterator]();
   let dataWaitMs = 0;
   const nextSequence = async (): Promise<Int32Array> => {
@@ -214,8 +217,7 @@ async function trainSteps(
       await log.append(record);
       options.onEvent({ kind: "step", record, lastStep });
       if (config.checkpoint_every > 0 && step % config.checkpoint_every === 0 && step < lastStep) {
-        await saveCheckpoint(paths.checkpoints, checkpointOf(state, architectureOf(config)));
-        options.onEvent({ kind: "checkpoint", step, dir: paths.checkpoints });
+        await checkpoint();
       }
     }
     return "completed";
