@@ -12,6 +12,7 @@ export type AiosErrorCode =
   | "BACKEND_UNAVAILABLE"
   | "CHECKPOINT"
   | "TRAINING"
+  | "SHARD_READ"
   | "IO";
 
 export class AiosError extends Error {

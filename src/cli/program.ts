@@ -1,5 +1,6 @@
 import { Command } from "commander";
 import { registerConfigCommands } from "./commands/config-show.js";
+import { registerDataCommands } from "./commands/data.js";
 import { registerTrainActV1 } from "./commands/train-actv1.js";
 
 export function buildProgram(): Command {
@@ -13,6 +14,9 @@ export function buildProgram(): Command {
 
   const hrm = program.command("hrm-hf").description("HRM-ACTV1 training on GPT-2 tokens");
   registerTrainActV1(hrm);
+
+  const data = program.command("data").description("look at and convert datasets");
+  registerDataCommands(data);
 
   const config = program.command("config").description("inspect the resolved configuration");
   registerConfigCommands(config);

@@ -149,6 +149,27 @@ export const trainingFields = {
     help: "file extension inside each sample to read (txt, json, ...)",
     group: "webdataset",
   },
+  wds_rank: {
+    schema: z.number().int().min(0).nullable().default(null),
+    flag: "wds-rank",
+    yaml: "memory.dataset.webdataset.rank",
+    help: "this process's rank: it reads shards rank, rank + world size, ... (default $RANK, else 0)",
+    group: "webdataset",
+  },
+  wds_world_size: {
+    schema: z.number().int().min(1).nullable().default(null),
+    flag: "wds-world-size",
+    yaml: "memory.dataset.webdataset.world_size",
+    help: "processes sharing the shards, each reading a disjoint part (default $WORLD_SIZE, else 1)",
+    group: "webdataset",
+  },
+  wds_on_error: {
+    schema: z.enum(["raise", "skip"]).default("raise"),
+    flag: "wds-on-error",
+    yaml: "memory.dataset.webdataset.on_error",
+    help: "a shard that cannot be read (HTTP error, truncated tar): raise stops, skip counts and reports it",
+    group: "webdataset",
+  },
   steps: {
     schema: positiveInt(100),
     flag: "steps",

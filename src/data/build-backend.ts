@@ -2,6 +2,8 @@ import type { TrainingConfig } from "../config/training-config.js";
 import { AiosError } from "../errors.js";
 import { openCustomBackend } from "./custom/custom-backend.js";
 import type { DatasetBackend } from "./types.js";
+import { resolveShards } from "./webdataset/shard-list.js";
+import { WebDatasetBackend } from "./webdataset/webdataset-backend.js";
 
 export interface BuildBackendOptions {
   /** Where non-fatal reports go (bad rows skipped); the default writes to stderr. */
@@ -25,7 +27,32 @@ const builders: Record<BackendKind, BackendBuilder> = {
       warn: options.warn ?? warnOnStderr,
     }),
   hf: unavailable("hf", "Hugging Face Datasets"),
-  webdataset: unavailable("webdataset", "WebDataset tar shards"),
+  webdataset: async (config, options) => {
+    const warn = options.warn ?? warnOnStderr;
+    const pattern = config.wds_pattern;
+    if (pattern === null) {
+      throw new AiosError(
+        "CONFIG_INVALID",
+        "--wds-pattern is required with --dataset-backend webdataset",
+        {
+          hint: 'pass --wds-pattern "shards/shard-{000000..000009}.tar"',
+        },
+      );
+    }
+    return new WebDatasetBackend({
+      pattern,
+      shards: resolveShards(pattern, config.wds_on_error, warn),
+      key: config.wds_key,
+      decode: config.wds_decode,
+      shuffle: config.wds_shuffle,
+      resampled: config.wds_resampled,
+      seed: config.seed,
+      rank: config.wds_rank ?? envCount("RANK", 0),
+      worldSize: config.wds_world_size ?? envCount("WORLD_SIZE", 1),
+      onError: config.wds_on_error,
+      warn,
+    });
+  },
 };
 
 /** The dataset backend the config selects (`--dataset-backend`). */
@@ -60,4 +87,10 @@ function unavailable(kind: BackendKind, what: string): BackendBuilder {
 
 function warnOnStderr(message: string): void {
   process.stderr.write(`warning: ${message}\n`);
+}
+
+/** A whole number from the environment (torchrun's RANK / WORLD_SIZE), else the fallback. */
+function envCount(name: string, fallback: number): number {
+  const raw = process.env[name];
+  return raw !== undefined && /^\d+$/.test(raw) ? Number(raw) : fallback;
 }

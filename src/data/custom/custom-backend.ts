@@ -1,10 +1,10 @@
 import { AiosError } from "../../errors.js";
+import { epochPermutation } from "../shuffle.js";
 import type { BackendPosition, BackendStats, DatasetBackend, IterTextOptions } from "../types.js";
 import { type DatasetFile, findDatasetFiles, SUPPORTED_EXTENSIONS } from "./find-files.js";
 import { type CustomPosition, parseCustomPosition, startOfData } from "./position.js";
 import { readRows } from "./read-rows.js";
 import { RowTally } from "./row-tally.js";
-import { epochPermutation } from "./shuffle.js";
 import { TextStore } from "./text-store.js";
 
 export interface CustomBackendOptions {

@@ -17,10 +17,10 @@ export function epochPermutation(n: number, seed: number, epoch: number): Uint32
 }
 
 /**
- * Small fast PRNG (sfc32) returning floats in [0, 1). Seed and epoch are mixed rather than
- * added, so that (seed 1, epoch 0) and (seed 0, epoch 1) give unrelated orders.
+ * Small fast PRNG (sfc32) returning floats in [0, 1). Seed and stream (the epoch) are mixed
+ * rather than added, so that (seed 1, epoch 0) and (seed 0, epoch 1) give unrelated orders.
  */
-function sfc32(seed: number, epoch: number): () => number {
+export function sfc32(seed: number, epoch: number): () => number {
   let a = mix(seed >>> 0);
   let b = mix((seed / 2 ** 32) >>> 0);
   let c = mix((epoch >>> 0) ^ 0x9e3779b9);
