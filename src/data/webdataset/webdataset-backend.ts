@@ -6,7 +6,14 @@ import { type OpenShardOptions, openShard } from "./open-shard.js";
 import { parseWdsPosition, type WdsPosition } from "./position.js";
 import type { ShardSource } from "./shard-list.js";
 import { shuffleBuffer } from "./shuffle-buffer.js";
-import { samplesOfShard, type WdsSample } from "./tar-samples.js";
+import { samplesOfShard } from "./tar-samples.js";
+
+/** One sample's `--wds-key` field, undecoded, with the sample's `__key__` and `__url__`. */
+export interface WdsField {
+  readonly key: string;
+  readonly url: string;
+  readonly value: Buffer;
+}
 
 export interface WebDatasetOptions {
   readonly pattern: string;
@@ -72,7 +79,34 @@ export class WebDatasetBackend implements DatasetBackend {
     return this.skippedShards;
   }
 
+  /** Samples' `--wds-key` fields as text (UTF-8; a `json` key picks the text field). */
   async *iterText(options: IterTextOptions = {}): AsyncGenerator<string> {
+    // Fields may all be unusable (malformed JSON, empty): an epoch without one text must stop
+    // a looping run instead of spinning. A resumed first epoch is only a tail, so it is exempt.
+    let epoch = -1;
+    let texts = 0;
+    let whole = options.from === undefined;
+    for await (const field of this.iterFields(options)) {
+      if (this.current.epoch !== epoch) {
+        if (epoch >= 0 && texts === 0 && whole) throw this.noSamplesError();
+        whole ||= epoch >= 0;
+        epoch = this.current.epoch;
+        texts = 0;
+      }
+      const text = this.textOf(field);
+      if (text === null) continue;
+      texts += 1;
+      this.samples += 1;
+      yield text;
+    }
+    if (texts === 0 && whole) throw this.noSamplesError();
+  }
+
+  /**
+   * Samples' `--wds-key` fields as raw bytes, in training order (ranks, shuffles, resume
+   * applied); samples without the field are counted and skipped.
+   */
+  async *iterFields(options: IterTextOptions = {}): AsyncGenerator<WdsField> {
     const from =
       options.from === undefined ? null : parseWdsPosition(options.from, this.description);
     const jump = from !== null && this.options.shuffle === 0;
@@ -88,25 +122,24 @@ export class WebDatasetBackend implements DatasetBackend {
         yielded: jump ? (from?.yielded ?? 0) : 0,
       };
       let produced = 0;
-      let texts = this.epochTexts(epoch, start);
+      let fields = this.epochFields(epoch, start);
       if (this.options.shuffle > 0) {
-        texts = shuffleBuffer(
-          texts,
+        fields = shuffleBuffer(
+          fields,
           this.options.shuffle,
           sfc32(this.options.seed ^ BUFFER_STREAM, epoch),
         );
       }
-      for await (const text of texts) {
+      for await (const field of fields) {
         produced += 1;
         this.current = { ...this.current, yielded: this.current.yielded + 1 };
         if (replay > 0) {
           replay -= 1;
           continue;
         }
-        this.samples += 1;
-        yield text;
+        yield field;
       }
-      // An epoch without one text would loop forever; a resumed epoch may just have been at its end.
+      // An epoch without one field would loop forever; a resumed epoch may just have been at its end.
       if (produced === 0 && !(jump && epoch === from?.epoch)) throw this.noSamplesError();
       if (!options.loop || this.options.resampled) return;
       epoch += 1;
@@ -127,11 +160,11 @@ export class WebDatasetBackend implements DatasetBackend {
       yield shards[order === null ? i : (order[i] as number)] as ShardSource;
   }
 
-  /** Texts of the epoch from shard `start.shard`, skipping `start.offset` samples there. */
-  private async *epochTexts(
+  /** Key fields of the epoch from shard `start.shard`, skipping `start.offset` samples there. */
+  private async *epochFields(
     epoch: number,
     start: { shard: number; offset: number },
-  ): AsyncGenerator<string> {
+  ): AsyncGenerator<WdsField> {
     let index = -1;
     // Resampling never ends by itself: give up when shard after shard yields no text.
     let fruitless = 0;
@@ -147,10 +180,13 @@ export class WebDatasetBackend implements DatasetBackend {
           offset += 1;
           if (offset <= skip) continue;
           this.current = { ...this.current, shard: index, offset };
-          const text = this.textOf(sample);
-          if (text === null) continue;
+          const value = sample.fields.get(this.options.key);
+          if (value === undefined) {
+            this.count(this.skipped, `no .${this.options.key} field`);
+            continue;
+          }
           fruitless = -1;
-          yield text;
+          yield { key: sample.key, url: sample.url, value };
         }
       } catch (error) {
         if (this.options.onError === "raise") throw error;
@@ -164,14 +200,9 @@ export class WebDatasetBackend implements DatasetBackend {
     }
   }
 
-  private textOf(sample: WdsSample): string | null {
+  private textOf(field: WdsField): string | null {
     const { key, decode } = this.options;
-    const field = sample.fields.get(key);
-    if (field === undefined) {
-      this.count(this.skipped, `no .${key} field`);
-      return null;
-    }
-    const raw = field.toString("utf8");
+    const raw = field.value.toString("utf8");
     if (decode === "bytes" || !/(^|\.)json$/.test(key)) {
       if (raw.trim() === "") {
         this.count(this.skipped, "empty text");
@@ -186,7 +217,7 @@ export class WebDatasetBackend implements DatasetBackend {
       this.count(this.badRows, "malformed JSON");
       return null;
     }
-    const picked = pickJsonText(row, null, `${sample.url} ${sample.key}.${key}`);
+    const picked = pickJsonText(row, null, `${field.url} ${field.key}.${key}`);
     if (picked.kind === "sample") return picked.text;
     this.count(picked.kind === "bad" ? this.badRows : this.skipped, picked.reason);
     return null;

@@ -205,6 +205,7 @@ describe("over HTTP", () => {
     server = createServer(async (req, res) => {
       const path = req.url ?? "/";
       hits.set(path, (hits.get(path) ?? 0) + 1);
+      if (path.startsWith("/hang/")) return; // never answers
       if (path.startsWith("/flaky/") && (hits.get(path) ?? 0) < 3) {
         res.writeHead(503, { "Retry-After": "0" }).end();
         return;
@@ -222,7 +223,17 @@ describe("over HTTP", () => {
     await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   });
-  afterAll(() => new Promise<void>((r) => server.close(() => r())));
+  afterAll(() => {
+    server.closeAllConnections();
+    return new Promise<void>((r) => server.close(() => r()));
+  });
+
+  it("gives up on a shard that does not answer, naming it and the wait", async () => {
+    const slow = backend(`${base}/hang/part-000000.tar`, { open: { timeoutMs: 200, attempts: 2 } });
+    await expect(collect(slow.iterText())).rejects.toThrow(
+      /shard http:.*\/hang\/part-000000\.tar: request failed after 2 attempts: no response in 200 ms/,
+    );
+  });
 
   it("streams shards from URLs, retrying transient 5xx answers", async () => {
     const texts = await collect(
