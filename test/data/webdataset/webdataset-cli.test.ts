@@ -76,6 +76,57 @@ describe("aios with WebDataset shards", () => {
     expect(records.every((x) => x.backend === "webdataset")).toBe(true);
   });
 
+  it("--resume continues the shard stream exactly, shuffle buffer included", async () => {
+    const two = pattern.replace("{000000..000008}", "{000000..000001}");
+    const run = async (name: string, steps: number, resume: boolean) => {
+      const r = await runCli([
+        "hrm-hf",
+        "train-actv1",
+        "--dataset-backend",
+        "webdataset",
+        "--wds-pattern",
+        two,
+        "--wds-shuffle",
+        "50",
+        "--steps",
+        String(steps),
+        "--halt-max-steps",
+        "1",
+        "--workers",
+        "1",
+        "--hidden-size",
+        "32",
+        "--num-heads",
+        "2",
+        "--max-seq-len",
+        "16",
+        "--batch-size",
+        "2",
+        "--bundle-dir",
+        join(dir, "brains"),
+        "--brain-name",
+        name,
+        "--log-file",
+        join(dir, `${name}.jsonl`),
+        ...(resume ? ["--resume"] : []),
+      ]);
+      expect(r.code, r.stderr).toBe(0);
+    };
+    await run("wds-straight", 5, false);
+    await run("wds-split", 3, false);
+    await run("wds-split", 2, true);
+    const losses = async (name: string) =>
+      (await readFile(join(dir, `${name}.jsonl`), "utf8"))
+        .trim()
+        .split("\n")
+        .map((l) => JSON.parse(l).lm_loss as number);
+    const straight = await losses("wds-straight");
+    const split = await losses("wds-split");
+    expect(split).toHaveLength(5);
+    for (let i = 0; i < 5; i++)
+      expect(split[i], `step ${i + 1}`).toBeCloseTo(straight[i] as number, 4);
+  });
+
   it("previews the first samples of any backend with counts", async () => {
     const r = await runCli([
       "data",
