@@ -7,6 +7,7 @@ import { type Architecture, paramLayout } from "../../src/train/architecture.js"
 import { decodeSafetensors } from "../../src/train/safetensors.js";
 import { pythonWith } from "../helpers/python-venv.js";
 import { runCli } from "../helpers/run-cli.js";
+import { TINY_MODEL_FLAGS } from "../helpers/tiny-model.js";
 
 const python = pythonWith("safetensors", ["safetensors", "numpy"], "safetensors.numpy, numpy");
 if (!python.ok) console.warn(`skipping the Python safetensors interop test: ${python.reason}`);
@@ -28,18 +29,7 @@ print(json.dumps(out))
 describe.skipIf(!python.ok)("model.safetensors in Python", () => {
   it("holds every documented tensor with its name, shape and values", async () => {
     const dir = await mkdtemp(join(tmpdir(), "aios-st-"));
-    const flags = [
-      "--hidden-size",
-      "32",
-      "--num-heads",
-      "2",
-      "--max-seq-len",
-      "16",
-      "--batch-size",
-      "2",
-      "--pos-encodings",
-      "learned",
-    ];
+    const flags = [...TINY_MODEL_FLAGS, "--batch-size", "2", "--pos-encodings", "learned"];
     const r = await runCli([
       "hrm-hf",
       "train-actv1",

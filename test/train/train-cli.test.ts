@@ -4,20 +4,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { runCli, STACK_FRAME } from "../helpers/run-cli.js";
+import { TINY_MODEL_FLAGS } from "../helpers/tiny-model.js";
 
 const shakespeare = join("..", "shared", "datasets", "tinyshakespeare", "input.txt");
 
 /** A model small enough that a step takes a fraction of a second on two cores. */
-const tiny = [
-  "--hidden-size",
-  "32",
-  "--num-heads",
-  "2",
-  "--max-seq-len",
-  "16",
-  "--batch-size",
-  "4",
-];
+const tiny = [...TINY_MODEL_FLAGS, "--batch-size", "4"];
 
 let dir: string;
 let repetitive: string;

@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { runCli, STACK_FRAME } from "../../helpers/run-cli.js";
+import { TINY_MODEL_FLAGS } from "../../helpers/tiny-model.js";
 
 const shakespeare = join("..", "shared", "datasets", "tinyshakespeare", "input.txt");
 const hasTar = spawnSync("tar", ["--version"]).status === 0;
@@ -53,12 +54,7 @@ describe("aios with WebDataset shards", () => {
       two,
       "--steps",
       "10",
-      "--hidden-size",
-      "32",
-      "--num-heads",
-      "2",
-      "--max-seq-len",
-      "16",
+      ...TINY_MODEL_FLAGS,
       "--batch-size",
       "4",
       "--bundle-dir",
@@ -94,12 +90,7 @@ describe("aios with WebDataset shards", () => {
         "1",
         "--workers",
         "1",
-        "--hidden-size",
-        "32",
-        "--num-heads",
-        "2",
-        "--max-seq-len",
-        "16",
+        ...TINY_MODEL_FLAGS,
         "--batch-size",
         "2",
         "--bundle-dir",
