@@ -1,5 +1,6 @@
 import { appendFile, mkdir } from "node:fs/promises";
 import { dirname } from "node:path";
+import { AiosError } from "../errors.js";
 
 /** One optimizer step, as appended to the metrics JSONL (fields documented in the README). */
 export interface StepRecord {
@@ -42,13 +43,25 @@ export type MetricsRecord = StepRecord | EvalRecord;
 
 /** Appends one JSON object per line; never truncates what earlier runs wrote. */
 export class MetricsLog {
-  private ready: Promise<unknown> | null = null;
-
   constructor(readonly path: string) {}
 
+  /** Creates the file (and its directory) now, so that a bad --log-file fails before training. */
+  async open(): Promise<void> {
+    try {
+      await mkdir(dirname(this.path), { recursive: true });
+      await appendFile(this.path, "");
+    } catch (error) {
+      throw new AiosError(
+        "IO",
+        `cannot write the metrics log ${this.path}: ${(error as Error).message}`,
+        {
+          hint: "pass --log-file a path in a writable directory",
+        },
+      );
+    }
+  }
+
   async append(record: MetricsRecord): Promise<void> {
-    this.ready ??= mkdir(dirname(this.path), { recursive: true });
-    await this.ready;
     await appendFile(this.path, `${JSON.stringify(record)}\n`);
   }
 }

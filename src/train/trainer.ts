@@ -77,6 +77,7 @@ export async function trainActV1(options: TrainOptions): Promise<TrainSummary> {
   const firstStep = state.step + 1;
   const lastStep = state.step + config.steps;
   const log = new MetricsLog(config.log_file);
+  await log.open();
 
   const { params, m, v } = state;
   const pool = await ReplicaPool.start(arch, layout, { params, m, v }, config.workers);

@@ -178,6 +178,19 @@ describe("aios hrm-hf train-actv1", () => {
     expect(r.stderr).toContain("--hidden-size 32 (checkpoint) vs 64 (now)");
   });
 
+  it("stops before training when the metrics log cannot be written", async () => {
+    const blocker = join(dir, "a-file");
+    await writeFile(blocker, "");
+    const r = await runCli([
+      ...args("unwritable", ["--dataset-file", repetitive, ...tiny]),
+      "--log-file",
+      join(blocker, "metrics.jsonl"),
+    ]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`cannot write the metrics log ${join(blocker, "metrics.jsonl")}`);
+    expect(r.stderr).not.toMatch(STACK_FRAME);
+  });
+
   it("says so when --resume finds no checkpoint", async () => {
     const r = await runCli(
       args("never-trained", ["--dataset-file", shakespeare, "--resume", ...tiny]),
@@ -199,7 +212,11 @@ describe("aios hrm-hf train-actv1", () => {
         ...tiny,
       ]),
     );
-    while (!existsSync(join(dir, "stopped.jsonl"))) await new Promise((r) => setTimeout(r, 100));
+    // Wait for the first step record, so that the stop file appears mid-run.
+    const logFile = join(dir, "stopped.jsonl");
+    while (!existsSync(logFile) || (await readFile(logFile, "utf8")).length === 0) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
     await writeFile(stopFile, "");
     const r = await run;
     expect(r.code, r.stderr).toBe(0);
