@@ -1,0 +1,56 @@
+import type { VectorStoreBackend, VectorStoreConfig } from "../../config/memory-config.js";
+import { AiosError } from "../../errors.js";
+import { CheckedVectorStore } from "./checked-client.js";
+import { collectionName, DEFAULT_COLLECTION } from "./collection-name.js";
+import type { VectorStoreClient, VectorStoreDriver } from "./types.js";
+
+export interface CreateVectorStoreOptions {
+  /** Collection name without the prefix (default "default"). */
+  readonly collection?: string;
+}
+
+/**
+ * The one place that picks a driver: `memory.vector_store.backend` (or `--backend`) names it,
+ * the rest of `memory.vector_store` configures it. Drivers load lazily, so using one backend
+ * never loads another's engine.
+ */
+export async function createVectorStore(
+  backend: VectorStoreBackend,
+  config: VectorStoreConfig,
+  options: CreateVectorStoreOptions = {},
+): Promise<VectorStoreClient> {
+  const collection = collectionName(
+    config.collection_prefix,
+    options.collection ?? DEFAULT_COLLECTION,
+  );
+  return new CheckedVectorStore(await openDriver(backend, config, collection));
+}
+
+async function openDriver(
+  backend: VectorStoreBackend,
+  config: VectorStoreConfig,
+  collection: string,
+): Promise<VectorStoreDriver> {
+  switch (backend) {
+    case "lancedb": {
+      const { openLanceDbStore } = await import("./lancedb/lancedb-store.js");
+      return openLanceDbStore({
+        path: config.lancedb.path,
+        collection,
+        indexMinRows: config.index_min_rows,
+        nprobes: config.lancedb.nprobes,
+        refineFactor: config.lancedb.refine_factor,
+      });
+    }
+    case "disabled":
+      throw new AiosError(
+        "VECTOR_STORE_DISABLED",
+        'The vector store is disabled (memory.vector_store.backend is "disabled"), so memory features are off',
+        {
+          hint: "set memory.vector_store.backend to lancedb (embedded, needs nothing), pgvector or qdrant, or pass --backend lancedb",
+        },
+      );
+    default:
+      throw new AiosError("VECTOR_STORE", `Vector store backend ${backend} is not available yet`);
+  }
+}
