@@ -15,7 +15,7 @@ export const vectorStoreConfigSchema = z.strictObject({
   // One prefix for every driver: collection "traces" is stored as aios_memory_traces.
   collection_prefix: z
     .string()
-    .regex(/^[A-Za-z0-9_]{1,40}$/, "must be 1-40 letters, digits or _")
+    .regex(/^[A-Za-z0-9_]{1,16}$/, "must be 1-16 letters, digits or _")
     .default("aios_memory"),
   // Below this many vectors a collection is searched exactly; at it an ANN index is built.
   index_min_rows: z.number().int().min(256).default(50_000),

@@ -6,7 +6,8 @@ const NAME = /^[A-Za-z0-9_]{1,40}$/;
 /**
  * `prefix_name`: every driver stores collection `traces` as `aios_memory_traces`. Names are
  * limited to letters, digits and _ so they are valid as a table, a directory and a Qdrant
- * collection alike.
+ * collection alike, and short enough (16 + 1 + 40 + an index suffix) for PostgreSQL's
+ * 63-byte identifiers.
  */
 export function collectionName(prefix: string, name: string): string {
   if (!NAME.test(name)) {

@@ -42,6 +42,19 @@ async function openDriver(
         refineFactor: config.lancedb.refine_factor,
       });
     }
+    case "pgvector": {
+      const { openPgvectorStore } = await import("./pgvector/pgvector-store.js");
+      const pg = config.pgvector;
+      return openPgvectorStore({
+        url: pg.url,
+        path: pg.path,
+        collection,
+        indexMinRows: config.index_min_rows,
+        hnswM: pg.hnsw_m,
+        hnswEfConstruction: pg.hnsw_ef_construction,
+        efSearch: pg.ef_search,
+      });
+    }
     case "disabled":
       throw new AiosError(
         "VECTOR_STORE_DISABLED",
