@@ -55,6 +55,21 @@ async function openDriver(
         efSearch: pg.ef_search,
       });
     }
+    case "qdrant": {
+      const { openQdrantStore } = await import("./qdrant/qdrant-store.js");
+      const q = config.qdrant;
+      return openQdrantStore({
+        host: q.host,
+        port: q.port,
+        https: q.https,
+        apiKey: q.api_key,
+        collection,
+        shardNumber: q.shard_number,
+        replicationFactor: q.replication_factor,
+        writeConsistencyFactor: q.write_consistency_factor,
+        timeoutS: q.timeout_s,
+      });
+    }
     case "disabled":
       throw new AiosError(
         "VECTOR_STORE_DISABLED",
@@ -63,7 +78,5 @@ async function openDriver(
           hint: "set memory.vector_store.backend to lancedb (embedded, needs nothing), pgvector or qdrant, or pass --backend lancedb",
         },
       );
-    default:
-      throw new AiosError("VECTOR_STORE", `Vector store backend ${backend} is not available yet`);
   }
 }
