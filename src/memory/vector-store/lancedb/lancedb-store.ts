@@ -70,6 +70,8 @@ class LanceDbStore implements VectorStoreDriver {
   readonly #options: LanceDbStoreOptions;
   #table: Table | null = null;
   #dimension: number | null = null;
+  /** Whether a vector index exists, cached between writes (listing indices costs a query). */
+  #indexed: boolean | null = null;
 
   constructor(lancedb: LanceDb, db: Connection, options: LanceDbStoreOptions) {
     this.#lancedb = lancedb;
@@ -102,7 +104,7 @@ class LanceDbStore implements VectorStoreDriver {
   ): Promise<ScoredHit[]> {
     const table = await this.#requireTable();
     const where = filterToSql(filter);
-    const indexed = (await this.#vectorIndexName()) !== null;
+    const indexed = await this.#isIndexed();
     const build = (exact: boolean): VectorQuery => {
       let query = table
         .vectorSearch(vector)
@@ -176,7 +178,7 @@ class LanceDbStore implements VectorStoreDriver {
       count: await table.countRows(),
       dimension: this.#dimension,
       storageBytes: stats.totalBytes,
-      indexed: (await this.#vectorIndexName()) !== null,
+      indexed: await this.#isIndexed(),
     };
   }
 
@@ -210,6 +212,7 @@ class LanceDbStore implements VectorStoreDriver {
       }),
       replace: true,
     });
+    this.#indexed = true;
     return true;
   }
 
@@ -246,7 +249,13 @@ class LanceDbStore implements VectorStoreDriver {
   async #vectorIndexName(): Promise<string | null> {
     const table = await this.#requireTable();
     const index = (await table.listIndices()).find((i) => i.columns.includes("vector"));
+    this.#indexed = index !== undefined;
     return index?.name ?? null;
+  }
+
+  async #isIndexed(): Promise<boolean> {
+    if (this.#indexed === null) await this.#vectorIndexName();
+    return this.#indexed === true;
   }
 
   /** After a write: index a table that grew large enough, refresh a stale index, compact. */
