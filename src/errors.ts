@@ -13,7 +13,19 @@ export type AiosErrorCode =
   | "CHECKPOINT"
   | "TRAINING"
   | "SHARD_READ"
-  | "IO";
+  | "IO"
+  /** Vectors, ids or metadata given to a vector store break a rule (dimension, NaN, duplicate id). */
+  | "VECTOR_INPUT"
+  /** A metadata filter that cannot be understood (unknown operator, bad key or value). */
+  | "VECTOR_FILTER"
+  /** The vector store server cannot be reached (Qdrant down, wrong URL). */
+  | "VECTOR_STORE_UNREACHABLE"
+  /** memory.vector_store.backend is "disabled" and a memory feature was asked for. */
+  | "VECTOR_STORE_DISABLED"
+  /** The store refused an operation or holds data this version cannot read. */
+  | "VECTOR_STORE"
+  /** A vector backup file is not in the format `vs-backup` writes. */
+  | "VECTOR_BACKUP";
 
 export class AiosError extends Error {
   readonly code: AiosErrorCode;

@@ -1,6 +1,7 @@
 import { Command } from "commander";
 import { registerConfigCommands } from "./commands/config-show.js";
 import { registerDataCommands } from "./commands/data.js";
+import { registerMemoryCommands } from "./commands/memory/register.js";
 import { registerTrainActV1 } from "./commands/train-actv1.js";
 
 export function buildProgram(): Command {
@@ -20,5 +21,12 @@ export function buildProgram(): Command {
 
   const config = program.command("config").description("inspect the resolved configuration");
   registerConfigCommands(config);
+
+  const memory = program
+    .command("memory")
+    .description(
+      "the vector store (memory.vector_store): upsert, query, delete, stats, index, backup and restore collections",
+    );
+  registerMemoryCommands(memory);
   return program;
 }

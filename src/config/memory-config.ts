@@ -5,22 +5,54 @@ import { z } from "zod";
  * are training fields (see `fields.ts`) and are validated there. Strict objects: a misspelt key
  * is an error, not a silently ignored setting.
  */
+export const vectorStoreBackends = ["lancedb", "qdrant", "pgvector", "disabled"] as const;
+
+/** Null means "the server's own default" for Qdrant's shard and replica settings. */
+const optionalCount = () => z.number().int().min(1).nullable().default(null);
+
 export const vectorStoreConfigSchema = z.strictObject({
-  backend: z.enum(["lancedb", "qdrant", "disabled"]).default("lancedb"),
+  backend: z.enum(vectorStoreBackends).default("lancedb"),
+  // One prefix for every driver: collection "traces" is stored as aios_memory_traces.
+  collection_prefix: z
+    .string()
+    .regex(/^[A-Za-z0-9_]{1,16}$/, "must be 1-16 letters, digits or _")
+    .default("aios_memory"),
+  // Below this many vectors a collection is searched exactly; at it an ANN index is built.
+  index_min_rows: z.number().int().min(256).default(50_000),
   qdrant: z
     .strictObject({
       host: z.string().min(1).default("localhost"),
       port: z.number().int().min(1).max(65535).default(6333),
-      collection_prefix: z.string().min(1).default("aios_memory"),
+      https: z.boolean().default(false),
       api_key: z.string().min(1).nullable().default(null),
+      shard_number: optionalCount(),
+      replication_factor: optionalCount(),
+      write_consistency_factor: optionalCount(),
+      timeout_s: z.number().gt(0).default(30),
     })
     .prefault({}),
   lancedb: z
     .strictObject({
       path: z.string().min(1).default("artifacts/memory/lancedb"),
+      // IVF partitions probed and candidates re-ranked exactly per result, once indexed.
+      nprobes: z.number().int().min(1).default(20),
+      refine_factor: z.number().int().min(1).default(10),
+    })
+    .prefault({}),
+  pgvector: z
+    .strictObject({
+      // postgres://user:pass@host:5432/db for a real server; null runs PGlite embedded at path.
+      url: z.string().min(1).nullable().default(null),
+      path: z.string().min(1).default("artifacts/memory/pgvector"),
+      hnsw_m: z.number().int().min(2).max(100).default(16),
+      hnsw_ef_construction: z.number().int().min(4).max(1000).default(64),
+      ef_search: z.number().int().min(1).max(1000).default(100),
     })
     .prefault({}),
 });
+
+export type VectorStoreConfig = z.output<typeof vectorStoreConfigSchema>;
+export type VectorStoreBackend = VectorStoreConfig["backend"];
 
 export const persistentTracesConfigSchema = z.strictObject({
   enabled: z.boolean().default(false),
@@ -64,7 +96,7 @@ export const memoryConfigSchema = z
         code: "custom",
         path: ["persistent_traces", "persist_to_vector_store"],
         message:
-          'needs a vector store, but memory.vector_store.backend is "disabled". Fix: set memory.vector_store.backend to lancedb (embedded) or qdrant, or persist_to_vector_store to false',
+          'needs a vector store, but memory.vector_store.backend is "disabled". Fix: set memory.vector_store.backend to lancedb (embedded), pgvector or qdrant, or persist_to_vector_store to false',
       });
     }
     if (disabled && memory.semantic_crystallization.persist_motifs) {
@@ -72,7 +104,7 @@ export const memoryConfigSchema = z
         code: "custom",
         path: ["semantic_crystallization", "persist_motifs"],
         message:
-          'needs a vector store, but memory.vector_store.backend is "disabled". Fix: set memory.vector_store.backend to lancedb (embedded) or qdrant, or persist_motifs to false',
+          'needs a vector store, but memory.vector_store.backend is "disabled". Fix: set memory.vector_store.backend to lancedb (embedded), pgvector or qdrant, or persist_motifs to false',
       });
     }
   });

@@ -1,0 +1,154 @@
+import { mkdtemp, rm, stat } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { type VectorStoreConfig, vectorStoreConfigSchema } from "../src/config/memory-config.js";
+import { backupCollection } from "../src/memory/vector-store/backup/backup-collection.js";
+import { restoreCollection } from "../src/memory/vector-store/backup/restore-collection.js";
+import { createVectorStore } from "../src/memory/vector-store/create-vector-store.js";
+import type { ExactIndex } from "../src/memory/vector-store/exact-search.js";
+import type { StoreBackend, VectorStoreClient } from "../src/memory/vector-store/types.js";
+import { type Latency, latencyOf } from "./latency.js";
+import type { VectorDataset } from "./vector-datasets.js";
+
+export interface RunSettings {
+  readonly backend: StoreBackend;
+  readonly batchSize: number;
+  /** Build the ANN index after loading when the collection has at least this many vectors. */
+  readonly indexMinRows: number;
+  readonly warmupQueries: number;
+  readonly backup: boolean;
+  readonly qdrant?: Partial<VectorStoreConfig["qdrant"]>;
+  readonly log: (line: string) => void;
+}
+
+export interface RunResult {
+  readonly upsertPerS: number;
+  /** Seconds to build the ANN index; null when the collection stays exact. */
+  readonly indexS: number | null;
+  readonly latency: Latency;
+  readonly recallAt10: number;
+  readonly backup: { backupS: number; restoreS: number; fileBytes: number } | null;
+}
+
+/** Load `data` into a fresh collection of one driver, index it, then time queries against exact truth. */
+export async function runVectorBench(
+  data: VectorDataset,
+  truth: readonly (readonly number[])[],
+  settings: RunSettings,
+): Promise<RunResult> {
+  const dir = await mkdtemp(join(tmpdir(), `aios-bench-${settings.backend}-`));
+  const config = vectorStoreConfigSchema.parse({
+    collection_prefix: `bench${Date.now() % 1_000_000}`,
+    // The bench builds the index itself after loading, to time the two apart.
+    index_min_rows: Number.MAX_SAFE_INTEGER,
+    lancedb: { path: join(dir, "lancedb") },
+    pgvector: { path: join(dir, "pgvector") },
+    qdrant: settings.qdrant ?? {},
+  });
+  const store = await createVectorStore(settings.backend, config, { collection: "main" });
+  try {
+    const upsertPerS = await load(store, data, settings);
+    let indexS: number | null = null;
+    if (data.vectors.length >= settings.indexMinRows) {
+      const started = performance.now();
+      const built = await store.createIndex();
+      indexS = built ? (performance.now() - started) / 1000 : null;
+      settings.log(`  index: ${indexS === null ? "none" : `${indexS.toFixed(1)} s`}`);
+    }
+    const { latency, recallAt10 } = await timeQueries(store, data, truth, settings.warmupQueries);
+    settings.log(
+      `  queries: p50 ${latency.p50.toFixed(2)} ms, p95 ${latency.p95.toFixed(2)} ms, recall@10 ${recallAt10.toFixed(3)}`,
+    );
+    const backup = settings.backup ? await backupAndRestore(store, config, dir, settings) : null;
+    return { upsertPerS, indexS, latency, recallAt10, backup };
+  } finally {
+    await store.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+async function load(
+  store: VectorStoreClient,
+  data: VectorDataset,
+  settings: RunSettings,
+): Promise<number> {
+  const started = performance.now();
+  const n = data.vectors.length;
+  let nextLog = 0.1;
+  for (let start = 0; start < n; start += settings.batchSize) {
+    const vectors = data.vectors.slice(start, start + settings.batchSize);
+    await store.upsert(
+      vectors.map((_, i) => `v${start + i}`),
+      vectors,
+      vectors.map((_, i) => ({ n: start + i })),
+    );
+    const done = Math.min(n, start + settings.batchSize);
+    if (done / n >= nextLog) {
+      settings.log(
+        `  upsert ${done}/${n} (${Math.round(done / ((performance.now() - started) / 1000))}/s)`,
+      );
+      while (done / n >= nextLog) nextLog += 0.1;
+    }
+  }
+  return n / ((performance.now() - started) / 1000);
+}
+
+async function timeQueries(
+  store: VectorStoreClient,
+  data: VectorDataset,
+  truth: readonly (readonly number[])[],
+  warmup: number,
+): Promise<{ latency: Latency; recallAt10: number }> {
+  for (const query of data.queries.slice(0, warmup)) await store.query(query, 10);
+  const millis: number[] = [];
+  let found = 0;
+  for (const [i, query] of data.queries.entries()) {
+    const started = performance.now();
+    const hits = await store.query(query, 10);
+    millis.push(performance.now() - started);
+    const expected = new Set((truth[i] ?? []).map((index) => `v${index}`));
+    found += hits.filter(([id]) => expected.has(id)).length;
+  }
+  return { latency: latencyOf(millis), recallAt10: found / (data.queries.length * 10) };
+}
+
+async function backupAndRestore(
+  store: VectorStoreClient,
+  config: VectorStoreConfig,
+  dir: string,
+  settings: RunSettings,
+): Promise<{ backupS: number; restoreS: number; fileBytes: number }> {
+  const file = join(dir, "backup.jsonl");
+  let started = performance.now();
+  const { count } = await backupCollection(store, file, { collection: "main", batchSize: 10_000 });
+  const backupS = (performance.now() - started) / 1000;
+  const fileBytes = (await stat(file)).size;
+  settings.log(
+    `  backup: ${count} vectors, ${(fileBytes / 2 ** 20).toFixed(0)} MiB, ${backupS.toFixed(1)} s`,
+  );
+  const target = await createVectorStore(settings.backend, config, { collection: "restored" });
+  try {
+    started = performance.now();
+    await restoreCollection(target, file, { batchSize: settings.batchSize });
+    const restoreS = (performance.now() - started) / 1000;
+    settings.log(`  restore: ${await target.count()} vectors, ${restoreS.toFixed(1)} s`);
+    return { backupS, restoreS, fileBytes };
+  } finally {
+    await target.close();
+  }
+}
+
+/** Exact top-10 indexes per query, and how long the brute-force search took (the baseline). */
+export function exactTruth(
+  index: ExactIndex,
+  queries: readonly Float32Array[],
+): { truth: number[][]; latency: Latency } {
+  const millis: number[] = [];
+  const truth = queries.map((query) => {
+    const started = performance.now();
+    const hits = index.topK(query, 10);
+    millis.push(performance.now() - started);
+    return hits.map((hit) => hit.index);
+  });
+  return { truth, latency: latencyOf(millis) };
+}

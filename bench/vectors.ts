@@ -1,0 +1,201 @@
+/**
+ * `npm run bench:vectors`: every vector store driver at 10k, 100k and 1M 128-D vectors, on
+ * clustered vectors (1000 Gaussian clusters: how real embeddings look, and the main figures)
+ * and on uniform random ones (the worst case for any ANN index). Per run: upsert vectors/s,
+ * ANN index build time, sequential query latency p50/p95/p99, recall@10 against exact
+ * brute force computed in the same run, and, at the largest size, backup + restore time.
+ * The baseline is that brute-force search itself (JavaScript, one thread). Prints Markdown.
+ */
+import { availableParallelism, cpus, loadavg } from "node:os";
+import { parseArgs } from "node:util";
+import { ExactIndex } from "../src/memory/vector-store/exact-search.js";
+import type { StoreBackend } from "../src/memory/vector-store/types.js";
+import type { Latency } from "./latency.js";
+import { type DatasetKind, makeDataset } from "./vector-datasets.js";
+import { exactTruth, type RunResult, runVectorBench } from "./vector-run.js";
+
+const USAGE = `usage: npm run bench:vectors -- [options]
+  --sizes LIST       vectors per collection (default 10000,100000,1000000)
+  --drivers LIST     lancedb,pgvector,qdrant (default: all; qdrant only with QDRANT_URL set)
+  --datasets LIST    clustered,uniform (default both)
+  --limit D=N,...    largest size to run per driver (default pgvector=100000: PGlite is
+                     single-threaded WASM and builds HNSW at ~1k vectors/s)
+  --queries N        timed queries per run (default 200)
+  --dim N            dimension (default 128)
+  --batch-size N     vectors per upsert call (default 10000)
+  --index-min N      build the ANN index from this size (default 50000, the config default)
+  --no-backup        skip backup + restore at the largest size`;
+
+const GOAL_P95_MS = 50;
+const GOAL_RECALL = 0.95;
+
+interface Row {
+  readonly backend: StoreBackend;
+  readonly dataset: DatasetKind;
+  readonly size: number;
+  readonly result: RunResult | { readonly skipped: string };
+  readonly exact: Latency;
+}
+
+function log(line: string): void {
+  process.stderr.write(`[bench] ${line}\n`);
+}
+
+function list(raw: string): string[] {
+  return raw
+    .split(",")
+    .map((s) => s.trim())
+    .filter((s) => s !== "");
+}
+
+function count(name: string, raw: string): number {
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1)
+    throw new Error(`--${name} must be a positive integer, got ${raw}`);
+  return n;
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      sizes: { type: "string", default: "10000,100000,1000000" },
+      drivers: { type: "string", default: "lancedb,pgvector,qdrant" },
+      datasets: { type: "string", default: "clustered,uniform" },
+      limit: { type: "string", default: "pgvector=100000" },
+      queries: { type: "string", default: "200" },
+      dim: { type: "string", default: "128" },
+      "batch-size": { type: "string", default: "10000" },
+      "index-min": { type: "string", default: "50000" },
+      "no-backup": { type: "boolean", default: false },
+      help: { type: "boolean", short: "h", default: false },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return;
+  }
+  const sizes = list(values.sizes)
+    .map((s) => count("sizes", s))
+    .sort((a, b) => a - b);
+  const drivers = list(values.drivers) as StoreBackend[];
+  const datasets = list(values.datasets) as DatasetKind[];
+  const limits = new Map(
+    list(values.limit).map((pair) => {
+      const [driver, n] = pair.split("=");
+      return [driver as StoreBackend, count("limit", n ?? "")] as const;
+    }),
+  );
+  const queries = count("queries", values.queries);
+  const dim = count("dim", values.dim);
+  const batchSize = count("batch-size", values["batch-size"]);
+  const indexMinRows = count("index-min", values["index-min"]);
+  const qdrantUrl = process.env.QDRANT_URL;
+  const qdrant = qdrantUrl ? new URL(qdrantUrl) : null;
+  const largest = sizes[sizes.length - 1];
+
+  log(
+    `machine: ${cpus()[0]?.model ?? "?"}, ${availableParallelism()} cores, load ${loadavg()[0]?.toFixed(2)}`,
+  );
+  const rows: Row[] = [];
+  for (const dataset of datasets) {
+    for (const size of sizes) {
+      log(
+        `${dataset} ${size} x ${dim}: generating and computing exact top-10 for ${queries} queries`,
+      );
+      const data = makeDataset(dataset, size, queries, dim, 1234 + size);
+      const { truth, latency: exact } = exactTruth(new ExactIndex(data.vectors, dim), data.queries);
+      log(`  exact brute force: p50 ${exact.p50.toFixed(1)} ms`);
+      for (const backend of drivers) {
+        const skip =
+          backend === "qdrant" && qdrant === null
+            ? "QDRANT_URL unset"
+            : size > (limits.get(backend) ?? Number.POSITIVE_INFINITY)
+              ? `over --limit ${backend}=${limits.get(backend)}`
+              : null;
+        if (skip !== null) {
+          log(`${backend}: skipped (${skip})`);
+          rows.push({ backend, dataset, size, exact, result: { skipped: skip } });
+          continue;
+        }
+        log(`${backend} ${dataset} ${size}`);
+        const result = await runVectorBench(data, truth, {
+          backend,
+          batchSize,
+          indexMinRows,
+          warmupQueries: 10,
+          backup:
+            !values["no-backup"] &&
+            dataset === datasets[0] &&
+            size === largestFor(backend, largest, limits, sizes),
+          ...(qdrant === null
+            ? {}
+            : {
+                qdrant: {
+                  host: qdrant.hostname,
+                  port: Number(qdrant.port || 6333),
+                  https: qdrant.protocol === "https:",
+                },
+              }),
+          log,
+        });
+        rows.push({ backend, dataset, size, exact, result });
+      }
+    }
+  }
+  process.stdout.write(render(rows, { dim, queries }));
+}
+
+/** The largest size a driver runs: backups are timed there. */
+function largestFor(
+  backend: StoreBackend,
+  largest: number | undefined,
+  limits: ReadonlyMap<StoreBackend, number>,
+  sizes: readonly number[],
+): number | undefined {
+  const limit = limits.get(backend) ?? Number.POSITIVE_INFINITY;
+  return [...sizes].reverse().find((s) => s <= limit) ?? largest;
+}
+
+function render(rows: readonly Row[], o: { dim: number; queries: number }): string {
+  const out: string[] = [];
+  out.push(
+    `\n${o.queries} sequential top-10 queries per run, ${o.dim}-D, cosine; recall@10 against exact brute force in the same run.`,
+    "Baseline: that exact search in JavaScript (one thread); speed-up = baseline p50 / driver p50.\n",
+    "| driver | data | vectors | upsert vec/s | index build s | p50 ms | p95 ms | p99 ms | recall@10 | exact p50 ms (baseline) | speed-up | p95 < 50 ms | recall ≥ 0.95 |",
+    "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|:-:|:-:|",
+  );
+  for (const row of rows) {
+    const r = row.result;
+    const head = `| ${row.backend} | ${row.dataset} | ${row.size.toLocaleString("en-US")} |`;
+    if ("skipped" in r) {
+      out.push(`${head} skipped: ${r.skipped} | | | | | | ${row.exact.p50.toFixed(1)} | | | |`);
+      continue;
+    }
+    out.push(
+      `${head} ${Math.round(r.upsertPerS).toLocaleString("en-US")} | ${r.indexS === null ? "exact" : r.indexS.toFixed(1)} | ${r.latency.p50.toFixed(2)} | ${r.latency.p95.toFixed(2)} | ${r.latency.p99.toFixed(2)} | ${r.recallAt10.toFixed(3)} | ${row.exact.p50.toFixed(1)} | ${(row.exact.p50 / r.latency.p50).toFixed(1)}× | ${r.latency.p95 < GOAL_P95_MS ? "yes" : "no"} | ${r.recallAt10 >= GOAL_RECALL ? "yes" : "no"} |`,
+    );
+  }
+  const backups = rows.filter((row) => !("skipped" in row.result) && row.result.backup !== null);
+  if (backups.length > 0) {
+    out.push(
+      "\nBackup (`vs-backup` format) and restore into a fresh collection of the same driver:\n",
+      "| driver | vectors | backup s | file MiB | restore s |",
+      "|---|---:|---:|---:|---:|",
+    );
+    for (const row of backups) {
+      const b = (row.result as RunResult).backup;
+      if (b === null) continue;
+      out.push(
+        `| ${row.backend} | ${row.size.toLocaleString("en-US")} | ${b.backupS.toFixed(1)} | ${(b.fileBytes / 2 ** 20).toFixed(0)} | ${b.restoreS.toFixed(1)} |`,
+      );
+    }
+  }
+  return `${out.join("\n")}\n`;
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(
+    `bench:vectors failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+  );
+  process.exitCode = 1;
+});

@@ -1,0 +1,71 @@
+import { once } from "node:events";
+import { createReadStream, createWriteStream } from "node:fs";
+import { createInterface } from "node:readline";
+import type { Readable, Writable } from "node:stream";
+import { finished } from "node:stream/promises";
+import { createGunzip, createGzip } from "node:zlib";
+import { AiosError, errnoCode } from "../../../errors.js";
+
+/** `.gz` files are (de)compressed on the fly; `-` is stdin. */
+function isGzip(path: string): boolean {
+  return path.endsWith(".gz");
+}
+
+/** Numbered lines of a JSON Lines file, blank lines skipped. */
+export async function* readLines(path: string): AsyncGenerator<{ line: string; number: number }> {
+  let input: Readable;
+  if (path === "-") input = process.stdin;
+  else {
+    const file = createReadStream(path);
+    await new Promise<void>((resolve, reject) => {
+      file.once("open", () => resolve());
+      file.once("error", (error) =>
+        reject(
+          new AiosError(
+            "IO",
+            `Cannot read ${path}: ${errnoCode(error) === "ENOENT" ? "no such file" : String(error)}`,
+          ),
+        ),
+      );
+    });
+    input = isGzip(path) ? file.pipe(createGunzip()) : file;
+  }
+  let number = 0;
+  for await (const line of createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY })) {
+    number += 1;
+    if (line.trim() !== "") yield { line, number };
+  }
+}
+
+/** A line writer honouring backpressure; `close()` flushes and reports write errors. */
+export interface LineWriter {
+  write(line: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+export function writeLines(path: string): LineWriter {
+  const file = createWriteStream(path);
+  const out: Writable = isGzip(path) ? createGzip() : file;
+  if (out !== file) (out as ReturnType<typeof createGzip>).pipe(file);
+  let failure: unknown = null;
+  const remember = (error: unknown) => {
+    failure ??= error;
+  };
+  file.on("error", remember);
+  out.on("error", remember);
+  const check = () => {
+    if (failure !== null) throw new AiosError("IO", `Cannot write ${path}: ${String(failure)}`);
+  };
+  return {
+    async write(line) {
+      check();
+      if (!out.write(`${line}\n`)) await Promise.race([once(out, "drain"), once(out, "error")]);
+      check();
+    },
+    async close() {
+      out.end();
+      await finished(file).catch(remember);
+      check();
+    },
+  };
+}

@@ -1,0 +1,82 @@
+import type { VectorStoreBackend, VectorStoreConfig } from "../../config/memory-config.js";
+import { AiosError } from "../../errors.js";
+import { CheckedVectorStore } from "./checked-client.js";
+import { collectionName, DEFAULT_COLLECTION } from "./collection-name.js";
+import type { VectorStoreClient, VectorStoreDriver } from "./types.js";
+
+export interface CreateVectorStoreOptions {
+  /** Collection name without the prefix (default "default"). */
+  readonly collection?: string;
+}
+
+/**
+ * The one place that picks a driver: `memory.vector_store.backend` (or `--backend`) names it,
+ * the rest of `memory.vector_store` configures it. Drivers load lazily, so using one backend
+ * never loads another's engine.
+ */
+export async function createVectorStore(
+  backend: VectorStoreBackend,
+  config: VectorStoreConfig,
+  options: CreateVectorStoreOptions = {},
+): Promise<VectorStoreClient> {
+  const collection = collectionName(
+    config.collection_prefix,
+    options.collection ?? DEFAULT_COLLECTION,
+  );
+  return new CheckedVectorStore(await openDriver(backend, config, collection));
+}
+
+async function openDriver(
+  backend: VectorStoreBackend,
+  config: VectorStoreConfig,
+  collection: string,
+): Promise<VectorStoreDriver> {
+  switch (backend) {
+    case "lancedb": {
+      const { openLanceDbStore } = await import("./lancedb/lancedb-store.js");
+      return openLanceDbStore({
+        path: config.lancedb.path,
+        collection,
+        indexMinRows: config.index_min_rows,
+        nprobes: config.lancedb.nprobes,
+        refineFactor: config.lancedb.refine_factor,
+      });
+    }
+    case "pgvector": {
+      const { openPgvectorStore } = await import("./pgvector/pgvector-store.js");
+      const pg = config.pgvector;
+      return openPgvectorStore({
+        url: pg.url,
+        path: pg.path,
+        collection,
+        indexMinRows: config.index_min_rows,
+        hnswM: pg.hnsw_m,
+        hnswEfConstruction: pg.hnsw_ef_construction,
+        efSearch: pg.ef_search,
+      });
+    }
+    case "qdrant": {
+      const { openQdrantStore } = await import("./qdrant/qdrant-store.js");
+      const q = config.qdrant;
+      return openQdrantStore({
+        host: q.host,
+        port: q.port,
+        https: q.https,
+        apiKey: q.api_key,
+        collection,
+        shardNumber: q.shard_number,
+        replicationFactor: q.replication_factor,
+        writeConsistencyFactor: q.write_consistency_factor,
+        timeoutS: q.timeout_s,
+      });
+    }
+    case "disabled":
+      throw new AiosError(
+        "VECTOR_STORE_DISABLED",
+        'The vector store is disabled (memory.vector_store.backend is "disabled"), so memory features are off',
+        {
+          hint: "set memory.vector_store.backend to lancedb (embedded, needs nothing), pgvector or qdrant, or pass --backend lancedb",
+        },
+      );
+  }
+}

@@ -1,0 +1,291 @@
+import type { Connection, Table, VectorQuery } from "@lancedb/lancedb";
+import type { FixedSizeList } from "apache-arrow";
+import { AiosError } from "../../../errors.js";
+import type { FilterCondition } from "../filter.js";
+import type {
+  CheckedBatch,
+  CollectionStats,
+  ScoredHit,
+  StoredMatch,
+  StoredVector,
+  VectorStoreDriver,
+} from "../types.js";
+import { batchToArrow } from "./arrow-batch.js";
+import { filterToSql, idsToSql, sqlString } from "./filter-sql.js";
+import { parseMetadata, recordsOf } from "./rows.js";
+
+type LanceDb = typeof import("@lancedb/lancedb");
+
+export interface LanceDbStoreOptions {
+  /** Database directory; created when missing. */
+  readonly path: string;
+  readonly collection: string;
+  /** Build the ANN index automatically once the table holds this many rows. */
+  readonly indexMinRows: number;
+  readonly nprobes: number;
+  readonly refineFactor: number;
+}
+
+/** IVF-PQ trains k-means and codebooks; below this many rows it cannot, and exact search is fast anyway. */
+const MIN_INDEX_ROWS = 256;
+const DELETE_CHUNK = 500;
+/** Re-index once this share of the rows arrived after the index was built. */
+const STALE_INDEX_SHARE = 0.1;
+/** Many small merge-insert fragments slow every scan; compact past this many. */
+const MAX_SMALL_FRAGMENTS = 64;
+
+/**
+ * Loaded on first use: the native module is large, and LanceDB's Rust logger prints WARN lines
+ * on stderr for routine events (creating a table) unless LANCEDB_LOG is set before it loads.
+ */
+async function loadLanceDb(): Promise<LanceDb> {
+  process.env.LANCEDB_LOG ??= "error";
+  return import("@lancedb/lancedb");
+}
+
+/** Embedded LanceDB: one table per collection in a directory; nothing to run. */
+export async function openLanceDbStore(options: LanceDbStoreOptions): Promise<VectorStoreDriver> {
+  const lancedb = await loadLanceDb();
+  let db: Connection;
+  try {
+    db = await lancedb.connect(options.path);
+  } catch (error) {
+    throw new AiosError(
+      "VECTOR_STORE",
+      `Cannot open the LanceDB database at ${options.path}: ${String(error)}`,
+      {
+        hint: "check memory.vector_store.lancedb.path: it must be a writable directory",
+        cause: error,
+      },
+    );
+  }
+  return new LanceDbStore(lancedb, db, options);
+}
+
+class LanceDbStore implements VectorStoreDriver {
+  readonly backend = "lancedb";
+  readonly collection: string;
+  readonly #lancedb: LanceDb;
+  readonly #db: Connection;
+  readonly #options: LanceDbStoreOptions;
+  #table: Table | null = null;
+  #dimension: number | null = null;
+  /** Whether a vector index exists, cached between writes (listing indices costs a query). */
+  #indexed: boolean | null = null;
+
+  constructor(lancedb: LanceDb, db: Connection, options: LanceDbStoreOptions) {
+    this.#lancedb = lancedb;
+    this.#db = db;
+    this.#options = options;
+    this.collection = options.collection;
+  }
+
+  async dimension(): Promise<number | null> {
+    await this.#openTable();
+    return this.#dimension;
+  }
+
+  async upsert(batch: CheckedBatch): Promise<void> {
+    const data = batchToArrow(batch);
+    const table = await this.#openTable();
+    if (table === null) {
+      this.#table = await this.#db.createTable(this.collection, data);
+      this.#dimension = batch.dimension;
+    } else {
+      await table.mergeInsert("id").whenMatchedUpdateAll().whenNotMatchedInsertAll().execute(data);
+    }
+    await this.#maintain();
+  }
+
+  async search(
+    vector: Float32Array,
+    topK: number,
+    filter: readonly FilterCondition[],
+  ): Promise<ScoredHit[]> {
+    const table = await this.#requireTable();
+    const where = filterToSql(filter);
+    const indexed = await this.#isIndexed();
+    const build = (exact: boolean): VectorQuery => {
+      let query = table
+        .vectorSearch(vector)
+        .column("vector")
+        .distanceType("cosine")
+        .select(["id", "metadata"])
+        .limit(topK);
+      if (where !== null) query = query.where(where);
+      if (exact) query = query.bypassVectorIndex();
+      else if (indexed)
+        query = query.nprobes(this.#options.nprobes).refineFactor(this.#options.refineFactor);
+      return query;
+    };
+    let rows = await build(false).toArray();
+    // An IVF index only probes some partitions; a selective filter can leave fewer than topK
+    // matches there although more exist. Then search the matching rows exactly.
+    if (indexed && where !== null && rows.length < topK) rows = await build(true).toArray();
+    return rows.map((row: { id: string; metadata: unknown; _distance: number }) => ({
+      id: String(row.id),
+      // LanceDB's cosine distance is 1 - cosine similarity.
+      score: 1 - row._distance,
+      metadata: parseMetadata(row.metadata),
+    }));
+  }
+
+  async find(filter: readonly FilterCondition[], limit: number): Promise<StoredMatch[]> {
+    const table = await this.#requireTable();
+    const where = filterToSql(filter);
+    let query = table.query().select(["id", "metadata"]).limit(limit);
+    if (where !== null) query = query.where(where);
+    const rows: { id: string; metadata: unknown }[] = await query.toArray();
+    return rows.map((row) => ({ id: String(row.id), metadata: parseMetadata(row.metadata) }));
+  }
+
+  async get(id: string): Promise<StoredVector | null> {
+    const table = await this.#requireTable();
+    const query = table
+      .query()
+      .where(`id = ${sqlString(id)}`)
+      .select(["id", "vector", "metadata"])
+      .limit(1);
+    const table_ = await query.toArrow();
+    for (const batch of table_.batches) {
+      const [record] = recordsOf(batch);
+      if (record !== undefined) return record;
+    }
+    return null;
+  }
+
+  async delete(ids: readonly string[]): Promise<void> {
+    const table = await this.#requireTable();
+    for (let i = 0; i < ids.length; i += DELETE_CHUNK) {
+      await table.delete(idsToSql(ids.slice(i, i + DELETE_CHUNK)));
+    }
+  }
+
+  async count(filter: readonly FilterCondition[]): Promise<number> {
+    const table = await this.#requireTable();
+    return table.countRows(filterToSql(filter) ?? undefined);
+  }
+
+  async stats(): Promise<CollectionStats> {
+    const table = await this.#openTable();
+    const base = { backend: this.backend, collection: this.collection } as const;
+    if (table === null) {
+      return { ...base, count: 0, dimension: null, storageBytes: 0, indexed: false };
+    }
+    const stats = await table.stats();
+    return {
+      ...base,
+      count: await table.countRows(),
+      dimension: this.#dimension,
+      storageBytes: stats.totalBytes,
+      indexed: await this.#isIndexed(),
+    };
+  }
+
+  async *scan(batchSize: number): AsyncIterable<StoredVector[]> {
+    const table = await this.#requireTable();
+    let pending: StoredVector[] = [];
+    for await (const batch of table.query().select(["id", "vector", "metadata"])) {
+      pending.push(...recordsOf(batch));
+      while (pending.length >= batchSize) {
+        yield pending.slice(0, batchSize);
+        pending = pending.slice(batchSize);
+      }
+    }
+    if (pending.length > 0) yield pending;
+  }
+
+  async createIndex(): Promise<boolean> {
+    const table = await this.#requireTable();
+    const rows = await table.countRows();
+    if (rows < MIN_INDEX_ROWS) return false;
+    const dimension = this.#dimension ?? 0;
+    await table.createIndex("vector", {
+      config: this.#lancedb.Index.ivfPq({
+        distanceType: "cosine",
+        // ~sqrt(n) partitions, each with enough rows to train k-means.
+        numPartitions: Math.max(
+          1,
+          Math.min(Math.round(Math.sqrt(rows)), Math.floor(rows / MIN_INDEX_ROWS)),
+        ),
+        numSubVectors: subVectors(dimension),
+      }),
+      replace: true,
+    });
+    this.#indexed = true;
+    return true;
+  }
+
+  async close(): Promise<void> {
+    this.#table?.close();
+    this.#table = null;
+    this.#db.close();
+  }
+
+  /** The table, opened on first use; null while the collection has never been written. */
+  async #openTable(): Promise<Table | null> {
+    if (this.#table !== null) return this.#table;
+    const names = await this.#db.tableNames();
+    if (!names.includes(this.collection)) return null;
+    const table = await this.#db.openTable(this.collection);
+    const field = (await table.schema()).fields.find((f) => f.name === "vector");
+    if (field === undefined) {
+      throw new AiosError("VECTOR_STORE", `LanceDB table ${this.collection} has no vector column`, {
+        hint: "it was not written by aios; use another --collection",
+      });
+    }
+    this.#dimension = (field.type as FixedSizeList).listSize;
+    this.#table = table;
+    return table;
+  }
+
+  async #requireTable(): Promise<Table> {
+    const table = await this.#openTable();
+    if (table === null)
+      throw new AiosError("VECTOR_STORE", `Collection ${this.collection} does not exist`);
+    return table;
+  }
+
+  async #vectorIndexName(): Promise<string | null> {
+    const table = await this.#requireTable();
+    const index = (await table.listIndices()).find((i) => i.columns.includes("vector"));
+    this.#indexed = index !== undefined;
+    return index?.name ?? null;
+  }
+
+  async #isIndexed(): Promise<boolean> {
+    if (this.#indexed === null) await this.#vectorIndexName();
+    return this.#indexed === true;
+  }
+
+  /** After a write: index a table that grew large enough, refresh a stale index, compact. */
+  async #maintain(): Promise<void> {
+    const table = await this.#requireTable();
+    const indexName = await this.#vectorIndexName();
+    if (indexName === null) {
+      if ((await table.countRows()) >= this.#options.indexMinRows) await this.createIndex();
+    } else {
+      const stats = await table.indexStats(indexName);
+      if (
+        stats !== undefined &&
+        stats.numUnindexedRows > STALE_INDEX_SHARE * stats.numIndexedRows
+      ) {
+        await table.optimize();
+        return;
+      }
+    }
+    const stats = await table.stats();
+    if (stats.fragmentStats.numSmallFragments > MAX_SMALL_FRAGMENTS) await table.optimize();
+  }
+}
+
+/**
+ * PQ sub-vectors: about one per 8 dimensions (twice LanceDB's default, for recall), and a
+ * divisor of the dimension, which IVF-PQ requires.
+ */
+function subVectors(dimension: number): number {
+  for (let n = Math.max(1, Math.floor(dimension / 8)); n > 1; n--) {
+    if (dimension % n === 0) return n;
+  }
+  return 1;
+}
