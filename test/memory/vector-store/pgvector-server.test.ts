@@ -1,4 +1,4 @@
-import { mkdtemp } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PGlite } from "@electric-sql/pglite";
@@ -12,8 +12,9 @@ import { describeVectorStoreConformance } from "./conformance.js";
 // The server path (`memory.vector_store.pgvector.url`, through `pg`) against PostgreSQL with
 // pgvector speaking the wire protocol: PGlite behind a local socket, since no PostgreSQL server
 // here has the extension. The driver sees a server URL and nothing else.
+const dataDir = await mkdtemp(join(tmpdir(), "aios-pg-server-"));
 const db = await PGlite.create({
-  dataDir: await mkdtemp(join(tmpdir(), "aios-pg-server-")),
+  dataDir,
   extensions: { vector },
 });
 const server = new PGLiteSocketServer({ db, host: "127.0.0.1", port: 0, maxConnections: 100 });
@@ -21,6 +22,7 @@ await server.start();
 afterAll(async () => {
   await server.stop();
   await db.close();
+  await rm(dataDir, { recursive: true, force: true });
 });
 
 const config = vectorStoreConfigSchema.parse({
