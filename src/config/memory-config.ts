@@ -34,9 +34,8 @@ export const vectorStoreConfigSchema = z.strictObject({
   lancedb: z
     .strictObject({
       path: z.string().min(1).default("artifacts/memory/lancedb"),
-      // IVF partitions probed and candidates re-ranked exactly per result, once indexed.
+      // IVF partitions searched (exactly) per query once the collection is indexed.
       nprobes: z.number().int().min(1).default(20),
-      refine_factor: z.number().int().min(1).default(10),
     })
     .prefault({}),
   pgvector: z

@@ -39,7 +39,6 @@ async function openDriver(
         collection,
         indexMinRows: config.index_min_rows,
         nprobes: config.lancedb.nprobes,
-        refineFactor: config.lancedb.refine_factor,
       });
     }
     case "pgvector": {

@@ -1,7 +1,7 @@
-import { mkdtemp } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { vectorStoreConfigSchema } from "../../../src/config/memory-config.js";
 import { createVectorStore } from "../../../src/memory/vector-store/create-vector-store.js";
 import { ExactIndex } from "../../../src/memory/vector-store/exact-search.js";
@@ -9,6 +9,7 @@ import { ClusteredVectors } from "../../../src/memory/vector-store/random-vector
 import { describeVectorStoreConformance } from "./conformance.js";
 
 const dir = await mkdtemp(join(tmpdir(), "aios-lancedb-"));
+afterAll(() => rm(dir, { recursive: true, force: true }));
 const config = vectorStoreConfigSchema.parse({ lancedb: { path: dir } });
 
 describeVectorStoreConformance("lancedb", {

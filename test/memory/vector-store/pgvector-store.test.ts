@@ -1,7 +1,7 @@
-import { mkdtemp } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { vectorStoreConfigSchema } from "../../../src/config/memory-config.js";
 import { AiosError } from "../../../src/errors.js";
 import { createVectorStore } from "../../../src/memory/vector-store/create-vector-store.js";
@@ -10,6 +10,7 @@ import { describeVectorStoreConformance } from "./conformance.js";
 
 // Embedded PostgreSQL (PGlite, WASM) with pgvector: the same SQL a server runs.
 const dir = await mkdtemp(join(tmpdir(), "aios-pgvector-"));
+afterAll(() => rm(dir, { recursive: true, force: true }));
 const config = vectorStoreConfigSchema.parse({ pgvector: { path: dir } });
 
 describeVectorStoreConformance("pgvector (PGlite)", {

@@ -1,4 +1,3 @@
-import { once } from "node:events";
 import { createReadStream, createWriteStream } from "node:fs";
 import { createInterface } from "node:readline";
 import type { Readable, Writable } from "node:stream";
@@ -43,6 +42,19 @@ export interface LineWriter {
   close(): Promise<void>;
 }
 
+/** Resolves on 'drain' or 'error' (reported by the caller), removing both listeners. */
+function drained(stream: Writable): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      stream.off("drain", done);
+      stream.off("error", done);
+      resolve();
+    };
+    stream.on("drain", done);
+    stream.on("error", done);
+  });
+}
+
 export function writeLines(path: string): LineWriter {
   const file = createWriteStream(path);
   const out: Writable = isGzip(path) ? createGzip() : file;
@@ -59,7 +71,7 @@ export function writeLines(path: string): LineWriter {
   return {
     async write(line) {
       check();
-      if (!out.write(`${line}\n`)) await Promise.race([once(out, "drain"), once(out, "error")]);
+      if (!out.write(`${line}\n`)) await drained(out);
       check();
     },
     async close() {

@@ -1,16 +1,20 @@
-import { mkdtemp, readFile, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { buildProgram } from "../../../../src/cli/program.js";
 import { randomVectors } from "../../../../src/memory/vector-store/random-vectors.js";
 import { closedPort } from "../../../helpers/closed-port.js";
 import { runCli, STACK_FRAME } from "../../../helpers/run-cli.js";
 
 /** Each test works in its own directory: the default store paths (artifacts/memory/...) land there. */
+const workdirs: string[] = [];
 async function workdir(): Promise<string> {
-  return mkdtemp(join(tmpdir(), "aios-memory-cli-"));
+  const dir = await mkdtemp(join(tmpdir(), "aios-memory-cli-"));
+  workdirs.push(dir);
+  return dir;
 }
+afterAll(() => Promise.all(workdirs.map((dir) => rm(dir, { recursive: true, force: true }))));
 
 function memory(cwd: string, ...args: string[]) {
   return runCli(["memory", ...args], { cwd });

@@ -1,0 +1,126 @@
+/**
+ * `npm run bench:lancedb-indexes`: why the LanceDB driver builds IVF_FLAT. Loads one
+ * collection of clustered 128-D vectors (default 1M) into LanceDB, then builds each candidate
+ * index in turn and prints build time, recall@10 against exact search, and query p50/p95.
+ */
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import type { Table, VectorQuery } from "@lancedb/lancedb";
+import { ExactIndex } from "../src/memory/vector-store/exact-search.js";
+import { batchToArrow } from "../src/memory/vector-store/lancedb/arrow-batch.js";
+import { latencyOf } from "./latency.js";
+import { makeDataset } from "./vector-datasets.js";
+
+process.env.LANCEDB_LOG ??= "error";
+const lancedb = await import("@lancedb/lancedb");
+
+type IndexConfig = ReturnType<typeof lancedb.Index.ivfFlat>;
+interface Candidate {
+  readonly name: string;
+  readonly index: () => IndexConfig;
+  readonly variants: readonly [string, (q: VectorQuery) => VectorQuery][];
+}
+
+const { values } = parseArgs({
+  options: {
+    size: { type: "string", default: "1000000" },
+    queries: { type: "string", default: "100" },
+  },
+});
+const size = Number(values.size);
+const queries = Number(values.queries);
+const partitions = Math.round(Math.sqrt(size));
+
+const candidates: Candidate[] = [
+  {
+    name: `IVF_FLAT, ${partitions} partitions`,
+    index: () => lancedb.Index.ivfFlat({ distanceType: "cosine", numPartitions: partitions }),
+    variants: [10, 20, 40].map((n) => [`nprobes ${n}`, (q) => q.nprobes(n)] as const),
+  },
+  {
+    name: `IVF_PQ, ${partitions} partitions, 16 sub-vectors`,
+    index: () =>
+      lancedb.Index.ivfPq({ distanceType: "cosine", numPartitions: partitions, numSubVectors: 16 }),
+    variants: [
+      [20, 10],
+      [20, 50],
+      [20, 100],
+    ].map(
+      ([n, r]) =>
+        [
+          `nprobes ${n}, refine ${r}`,
+          (q) => q.nprobes(n as number).refineFactor(r as number),
+        ] as const,
+    ),
+  },
+  {
+    name: "IVF_HNSW_SQ, 4 partitions, m 20, ef_construction 150",
+    index: () =>
+      lancedb.Index.hnswSq({
+        distanceType: "cosine",
+        numPartitions: 4,
+        m: 20,
+        efConstruction: 150,
+      }),
+    variants: [
+      ["ef 64", (q) => q.nprobes(4).ef(64)],
+      ["ef 128", (q) => q.nprobes(4).ef(128)],
+      ["ef 128, refine 5", (q) => q.nprobes(4).ef(128).refineFactor(5)],
+    ],
+  },
+];
+
+const log = (line: string) => process.stderr.write(`[bench] ${line}\n`);
+log(`clustered ${size} x 128, ${queries} queries: generating, exact top-10`);
+const data = makeDataset("clustered", size, queries, 128, 1234 + size);
+const exact = new ExactIndex(data.vectors, 128);
+const truth = data.queries.map((q) => new Set(exact.topK(q, 10).map((hit) => `v${hit.index}`)));
+const dir = await mkdtemp(join(tmpdir(), "aios-lancedb-indexes-"));
+try {
+  const db = await lancedb.connect(dir);
+  let table: Table | null = null;
+  for (let start = 0; start < size; start += 50_000) {
+    const vectors = data.vectors.slice(start, start + 50_000);
+    const batch = batchToArrow({
+      ids: vectors.map((_, i) => `v${start + i}`),
+      vectors,
+      metadata: vectors.map(() => ({})),
+      dimension: 128,
+    });
+    if (table === null) table = await db.createTable("t", batch);
+    else await table.add(batch);
+  }
+  if (table === null) throw new Error("no data");
+  const out = [
+    "| index | build s | query | recall@10 | p50 ms | p95 ms |",
+    "|---|---:|---|---:|---:|---:|",
+  ];
+  for (const candidate of candidates) {
+    log(candidate.name);
+    const started = performance.now();
+    await table.createIndex("vector", { config: candidate.index(), replace: true });
+    const buildS = (performance.now() - started) / 1000;
+    for (const [label, tune] of candidate.variants) {
+      const run = (q: Float32Array) =>
+        tune(table.vectorSearch(q).distanceType("cosine").select(["id"]).limit(10)).toArray();
+      for (const q of data.queries.slice(0, 5)) await run(q);
+      const millis: number[] = [];
+      let found = 0;
+      for (const [i, q] of data.queries.entries()) {
+        const t = performance.now();
+        const rows: { id: string }[] = await run(q);
+        millis.push(performance.now() - t);
+        found += rows.filter((row) => truth[i]?.has(row.id)).length;
+      }
+      const latency = latencyOf(millis);
+      out.push(
+        `| ${candidate.name} | ${buildS.toFixed(1)} | ${label} | ${(found / (queries * 10)).toFixed(3)} | ${latency.p50.toFixed(2)} | ${latency.p95.toFixed(2)} |`,
+      );
+    }
+  }
+  process.stdout.write(`${out.join("\n")}\n`);
+} finally {
+  await rm(dir, { recursive: true, force: true });
+}
