@@ -47,7 +47,6 @@ export class WebDatasetBackend implements DatasetBackend {
   private samples = 0;
   private readonly badRows: Record<string, number> = {};
   private readonly skipped: Record<string, number> = {};
-  private readonly skippedShards: string[] = [];
 
   constructor(private readonly options: WebDatasetOptions) {
     this.description = `webdataset: ${options.pattern} (${options.shards.length} shards)`;
@@ -72,11 +71,6 @@ export class WebDatasetBackend implements DatasetBackend {
       badRows: { ...this.badRows },
       skipped: { ...this.skipped },
     };
-  }
-
-  /** Shards skipped under `--wds-on-error skip`, by URL. */
-  unreadableShards(): readonly string[] {
-    return this.skippedShards;
   }
 
   /** Samples' `--wds-key` fields as text (UTF-8; a `json` key picks the text field). */
@@ -190,7 +184,6 @@ export class WebDatasetBackend implements DatasetBackend {
         }
       } catch (error) {
         if (this.options.onError === "raise") throw error;
-        this.skippedShards.push(source.url);
         this.skipped["unreadable shard"] = (this.skipped["unreadable shard"] ?? 0) + 1;
         this.options.warn(`skipping shard: ${(error as Error).message}`);
       }
