@@ -1,5 +1,6 @@
 import { Worker } from "node:worker_threads";
 import { AiosError } from "../errors.js";
+import { workerEntry } from "../worker-entry.js";
 import type { AdamWSettings } from "./adamw.js";
 import type { Architecture, ParamLayout } from "./architecture.js";
 import type { EvalResult, SegmentResult } from "./model.js";
@@ -67,7 +68,7 @@ export class ReplicaPool {
     const grads = Array.from({ length: count }, () => new SharedArrayBuffer(bytes));
     const gradSum = new SharedArrayBuffer(bytes);
     const owned = splitRows(layout.total, count);
-    const { url, execArgv } = workerEntry();
+    const { url, execArgv } = workerEntry(import.meta.url, "replica-worker");
     const workers = owned.map(
       (range, index) =>
         new Worker(url, {
@@ -192,17 +193,6 @@ export class ReplicaPool {
 
 function sum(values: readonly number[]): number {
   return values.reduce((a, b) => a + b, 0);
-}
-
-/**
- * The worker script beside this module: compiled JS in dist/, or the TypeScript source under the
- * test runner, which needs tsx's loader inside the worker too.
- */
-function workerEntry(): { url: URL; execArgv: string[] } {
-  const fromSource = import.meta.url.endsWith(".ts");
-  return fromSource
-    ? { url: new URL("./replica-worker.ts", import.meta.url), execArgv: ["--import", "tsx"] }
-    : { url: new URL("./replica-worker.js", import.meta.url), execArgv: [] };
 }
 
 function request(worker: Worker, message: ReplicaRequest): Promise<ReplicaReply> {
