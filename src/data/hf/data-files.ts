@@ -138,8 +138,8 @@ export function splitOfPath(path: string): string | null {
 }
 
 function addFile(configs: ConfigSplits, config: string, split: string, file: RepoFile): void {
-  let splits = configs.get(config);
-  if (splits === undefined) configs.set(config, (splits = new Map()));
+  const splits: SplitFiles = configs.get(config) ?? new Map();
+  configs.set(config, splits);
   const list = splits.get(split) ?? [];
   if (!list.some((known) => known.path === file.path)) list.push(file);
   list.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
