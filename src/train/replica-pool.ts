@@ -1,6 +1,6 @@
-import { Worker } from "node:worker_threads";
+import type { Worker } from "node:worker_threads";
 import { AiosError } from "../errors.js";
-import { workerEntry } from "../worker-entry.js";
+import { startWorker } from "../worker-entry.js";
 import type { AdamWSettings } from "./adamw.js";
 import type { Architecture, ParamLayout } from "./architecture.js";
 import type { EvalResult, SegmentResult } from "./model.js";
@@ -68,22 +68,19 @@ export class ReplicaPool {
     const grads = Array.from({ length: count }, () => new SharedArrayBuffer(bytes));
     const gradSum = new SharedArrayBuffer(bytes);
     const owned = splitRows(layout.total, count);
-    const { url, execArgv } = workerEntry(import.meta.url, "replica-worker");
-    const workers = owned.map(
-      (range, index) =>
-        new Worker(url, {
-          execArgv,
-          workerData: {
-            arch,
-            params: state.params.buffer,
-            m: state.m.buffer,
-            v: state.v.buffer,
-            grads,
-            gradSum,
-            index,
-            owned: range,
-          },
-        }),
+    const workers = owned.map((range, index) =>
+      startWorker(import.meta.url, "replica-worker", {
+        workerData: {
+          arch,
+          params: state.params.buffer,
+          m: state.m.buffer,
+          v: state.v.buffer,
+          grads,
+          gradSum,
+          index,
+          owned: range,
+        },
+      }),
     );
     const pool = new ReplicaPool(workers, arch.max_seq_len);
     try {

@@ -15,6 +15,8 @@ export interface HubClient {
   /** The environment variable the token was looked up in, named in auth errors. */
   readonly tokenEnv: string;
   readonly token: string | null;
+  /** Which variable the token came from: `tokenEnv` or `HF_TOKEN`. */
+  readonly tokenSource: string | null;
   readonly retry: RetryOptions;
 }
 
@@ -29,8 +31,9 @@ export interface HubClientOptions {
 export function hubClient(options: HubClientOptions): HubClient {
   const env = options.env ?? process.env;
   const endpoint = (options.endpoint ?? env.HF_ENDPOINT ?? PUBLIC_HUB).replace(/\/+$/, "");
-  const token = env[options.tokenEnv] || env.HF_TOKEN || null;
-  return { endpoint, tokenEnv: options.tokenEnv, token, retry: options.retry ?? {} };
+  const tokenSource = env[options.tokenEnv] ? options.tokenEnv : env.HF_TOKEN ? "HF_TOKEN" : null;
+  const token = tokenSource === null ? null : (env[tokenSource] ?? null);
+  return { endpoint, tokenEnv: options.tokenEnv, token, tokenSource, retry: options.retry ?? {} };
 }
 
 /** Percent-encodes each segment of a repo path, keeping the slashes. */
@@ -93,7 +96,7 @@ function authError(hub: HubClient, url: string, status: number): AiosError {
   const what =
     hub.token === null
       ? `needs a token, and none is set in ${hub.tokenEnv} or HF_TOKEN`
-      : `refused the token in ${process.env[hub.tokenEnv] ? hub.tokenEnv : "HF_TOKEN"}`;
+      : `refused the token in ${hub.tokenSource}`;
   return new AiosError("HUB_AUTH", `the Hub ${what} (HTTP ${status} for ${url})`, {
     hint: `set ${hub.tokenEnv} to a token with read access (huggingface.co/settings/tokens); a gated dataset also needs its terms accepted on its page. --hf-token-env names another variable`,
   });

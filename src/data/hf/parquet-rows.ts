@@ -20,6 +20,12 @@ const compressors = {
   },
 };
 
+/**
+ * Bytes fetched from the end of a file to find its footer; hyparquet fetches the rest if the
+ * footer is larger. Its default (512 KiB) would be a whole small file's worth per open.
+ */
+const FOOTER_GUESS = 64 * 1024;
+
 /** Columns that hold the text, in order of preference, when no `--hf-text-field` is given. */
 const TEXT_COLUMNS = ["text", "content"];
 
@@ -71,7 +77,7 @@ export async function* parquetRows(
 
 async function readMetadata(file: AsyncBuffer, name: string): Promise<FileMetaData> {
   try {
-    return await parquetMetadataAsync(file);
+    return await parquetMetadataAsync(file, { initialFetchSize: FOOTER_GUESS });
   } catch (error) {
     if (error instanceof AiosError) throw error;
     throw new AiosError(

@@ -1,6 +1,6 @@
-import { Worker } from "node:worker_threads";
+import type { Worker } from "node:worker_threads";
 import { AiosError } from "../../errors.js";
-import { workerEntry } from "../../worker-entry.js";
+import { startWorker } from "../../worker-entry.js";
 import type { PositionedSample, TokenizedSample } from "./samples.js";
 import type { TokenizeReply, TokenizeRequest } from "./tokenize-protocol.js";
 
@@ -64,9 +64,8 @@ class TokenizerPool {
   private failure: Error | null = null;
 
   constructor(tokenizer: string, count: number) {
-    const { url, execArgv } = workerEntry(import.meta.url, "tokenize-worker");
     this.workers = Array.from({ length: count }, () => {
-      const worker = new Worker(url, { execArgv, workerData: { tokenizer } });
+      const worker = startWorker(import.meta.url, "tokenize-worker", { workerData: { tokenizer } });
       this.load.set(worker, 0);
       worker.on("message", (reply: TokenizeReply) => this.settle(reply));
       worker.on("error", (error) => this.fail(error));
