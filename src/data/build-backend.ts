@@ -2,6 +2,7 @@ import type { TrainingConfig } from "../config/training-config.js";
 import { AiosError } from "../errors.js";
 import { openCustomBackend } from "./custom/custom-backend.js";
 import { openHfBackend } from "./hf/hf-backend.js";
+import type { DownloadProgress } from "./hf/hf-cache.js";
 import type { DatasetBackend } from "./types.js";
 import { resolveShards } from "./webdataset/shard-list.js";
 import { WebDatasetBackend } from "./webdataset/webdataset-backend.js";
@@ -11,6 +12,8 @@ export interface BuildBackendOptions {
   readonly warn?: (message: string) => void;
   /** Where progress lines go (downloads into the cache); the default writes to stderr. */
   readonly log?: (message: string) => void;
+  /** Bytes of each file downloaded into the hf cache, for a progress display. */
+  readonly onDownload?: DownloadProgress;
 }
 
 type BackendKind = TrainingConfig["dataset_backend"];
@@ -45,6 +48,7 @@ const builders: Record<BackendKind, BackendBuilder> = {
       tokenEnv: config.hf_token_env,
       warn: options.warn ?? warnOnStderr,
       log: options.log ?? logOnStderr,
+      ...(options.onDownload === undefined ? {} : { onDownload: options.onDownload }),
     });
   },
   webdataset: async (config, options) => {

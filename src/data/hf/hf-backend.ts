@@ -8,7 +8,7 @@ import { RowTally } from "../custom/row-tally.js";
 import type { RowResult } from "../custom/rows.js";
 import type { RetryOptions } from "../http/fetch-retrying.js";
 import type { BackendPosition, BackendStats, DatasetBackend, IterTextOptions } from "../types.js";
-import { cachedSplit, hfCacheRoot } from "./hf-cache.js";
+import { cachedSplit, type DownloadProgress, hfCacheRoot } from "./hf-cache.js";
 import { type HfPosition, parseHfPosition } from "./hf-position.js";
 import { httpRangeBuffer } from "./http-range-buffer.js";
 import { type HubClient, hubClient } from "./hub-client.js";
@@ -31,6 +31,8 @@ export interface HfBackendOptions {
   readonly warn: (message: string) => void;
   /** Progress lines that are not warnings (downloads). */
   readonly log?: (message: string) => void;
+  /** Bytes downloaded into the cache, per file (`--no-hf-streaming`). */
+  readonly onDownload?: DownloadProgress;
   /** Defaults to `HF_ENDPOINT`, else the public Hub. */
   readonly endpoint?: string;
   readonly env?: NodeJS.ProcessEnv;
@@ -57,6 +59,7 @@ export async function openHfBackend(options: HfBackendOptions): Promise<HfBacken
         hfCacheRoot(options.cacheDir, options.env),
         () => resolveSplit(hub, request),
         options.log ?? options.warn,
+        options.onDownload,
       );
   return new HfBackend(options, hub, resolved);
 }

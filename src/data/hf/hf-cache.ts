@@ -26,12 +26,16 @@ export function hfCacheRoot(cacheDir: string | null, env: NodeJS.ProcessEnv = pr
  * taken for a complete one. Layout: `datasets--{owner}--{name}/snapshots/{commit}/{path}`, as
  * the Hub's clients lay out their cache.
  */
+/** Bytes of one file downloaded into the cache so far; `done === total` when it is complete. */
+export type DownloadProgress = (file: string, done: number, total: number) => void;
+
 export async function cachedSplit(
   hub: HubClient,
   request: SplitRequest,
   root: string,
   resolve: () => Promise<ResolvedSplit>,
   log: (message: string) => void,
+  progress: DownloadProgress = () => {},
 ): Promise<ResolvedSplit> {
   const repoDir = join(root, `datasets--${request.name.split("/").join("--")}`);
   const manifest = join(
@@ -48,7 +52,7 @@ export async function cachedSplit(
     const path = join(repoDir, "snapshots", safeSegment(remote.revision), ...file.path.split("/"));
     if ((await sizeOf(path)) !== file.size) {
       log(`downloading ${file.path} (${formatBytes(file.size)}) into ${dirname(path)}`);
-      await download(hub, file, path);
+      await download(hub, file, path, progress);
     }
     // The size on disk is what the manifest checks next time (a listing may not know it).
     files.push({ ...file, size: (await sizeOf(path)) ?? file.size, location: path, remote: false });
@@ -59,12 +63,20 @@ export async function cachedSplit(
   return local;
 }
 
-async function download(hub: HubClient, file: HfDataFile, path: string): Promise<void> {
+async function download(
+  hub: HubClient,
+  file: HfDataFile,
+  path: string,
+  progress: DownloadProgress,
+): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
   const partial = `${path}.incomplete`;
   const stats: DownloadStats = { bytes: 0, resumes: 0 };
+  const bytes = resumableDownload(hub, file.location, stats);
+  bytes.on("data", () => progress(file.path, stats.bytes, Math.max(file.size, stats.bytes)));
   try {
-    await pipeline(resumableDownload(hub, file.location, stats), createWriteStream(partial));
+    await pipeline(bytes, createWriteStream(partial));
+    progress(file.path, stats.bytes, stats.bytes);
   } catch (error) {
     if (error instanceof AiosError) throw error;
     throw new AiosError("IO", `cannot write ${partial}: ${(error as Error).message}`, {
