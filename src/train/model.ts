@@ -295,9 +295,13 @@ export class HrmModel {
         const x = this.input(ids);
         // Only the final cycle's attention is captured: the state the segment ends in.
         if (capture > 0) this.attentionSink = new Map();
-        const c = this.finalCycle(c0, x);
-        held.attention = this.attentionSink;
-        this.attentionSink = null;
+        let c: Carry;
+        try {
+          c = this.finalCycle(c0, x);
+        } finally {
+          held.attention = this.attentionSink;
+          this.attentionSink = null;
+        }
         held.next = { zH: tf.keep(c.zH), zL: tf.keep(c.zL) };
         const nll = lmHeadNll(
           tf.reshape(c.zH, [-1, this.d]) as tf.Tensor2D,
