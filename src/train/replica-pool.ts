@@ -36,6 +36,8 @@ export interface BatchSegmentInput {
   readonly ids: Int32Array;
   readonly reset: readonly boolean[];
   readonly lastStep: readonly boolean[];
+  /** Strongest attention edges per head each replica reports (0: none); see SegmentInput. */
+  readonly captureAttention?: number;
 }
 
 /**
@@ -131,6 +133,7 @@ export class ReplicaPool {
             lastStep: input.lastStep.slice(start, end),
             globalTokens: rows * this.T,
             globalRows: rows,
+            captureAttention: input.captureAttention ?? 0,
           },
         });
       }),
@@ -146,6 +149,7 @@ export class ReplicaPool {
       correct: results.flatMap((r) => r.correct),
       qHalt: results.flatMap((r) => r.qHalt),
       qContinue: results.flatMap((r) => r.qContinue),
+      attention: results.flatMap((r) => r.attention),
     };
   }
 

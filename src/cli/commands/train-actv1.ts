@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import { stringify } from "yaml";
+import type { MemoryConfig } from "../../config/memory-config.js";
 import type { TrainingConfig } from "../../config/training-config.js";
 import { openSequenceStream, previewSamples } from "../../data/pipeline.js";
 import { trainActV1 } from "../../train/trainer.js";
@@ -27,7 +28,7 @@ export function registerTrainActV1(hrm: Command): void {
       await dryRun(training, memory);
       return;
     }
-    await runTraining(training);
+    await runTraining(training, memory);
   });
 }
 
@@ -47,7 +48,7 @@ async function dryRun(training: TrainingConfig, memory: unknown): Promise<void> 
   }
 }
 
-async function runTraining(config: TrainingConfig): Promise<void> {
+async function runTraining(config: TrainingConfig, memory: MemoryConfig): Promise<void> {
   const backend = await openBackend(config);
   const evalBackend =
     config.eval_file === null
@@ -66,6 +67,7 @@ async function runTraining(config: TrainingConfig): Promise<void> {
   try {
     await trainActV1({
       config,
+      memory,
       openSequences: (from) => openSequenceStream(config, backend, from, { loop: true }),
       openEvalSequences:
         evalBackend === null
