@@ -9,10 +9,13 @@ export type AiosErrorCode =
   | "DATASET_NOT_FOUND"
   | "DATASET_EMPTY"
   | "DATASET_BAD_ROWS"
-  | "BACKEND_UNAVAILABLE"
   | "CHECKPOINT"
   | "TRAINING"
   | "SHARD_READ"
+  /** The Hugging Face Hub refused the token (401/403), or a gated dataset needs one. */
+  | "HUB_AUTH"
+  /** The Hub (or the HF_ENDPOINT server) could not be reached or answered with an error. */
+  | "HUB_REQUEST"
   | "IO"
   /** Vectors, ids or metadata given to a vector store break a rule (dimension, NaN, duplicate id). */
   | "VECTOR_INPUT"

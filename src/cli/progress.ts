@@ -54,7 +54,8 @@ function barReporter(stream: NodeJS.WriteStream): ProgressReporter {
         });
         return;
       }
-      if (event.kind === "checkpoint") return;
+      // Trace syncs are in the metrics log; a line each would break the bar.
+      if (event.kind === "checkpoint" || (event.kind === "traces" && running)) return;
       if (running) {
         bar.stop();
         running = false;
@@ -89,6 +90,12 @@ function describe(event: TrainEvent): string | null {
       return `eval: loss ${event.record.loss.toFixed(4)} ppl ${event.record.ppl.toFixed(2)} accuracy ${event.record.accuracy.toFixed(3)} (${event.record.tokens} tokens)`;
     case "stopped":
       return `stopped after step ${event.step} (${event.reason === "stop_file" ? "stop file found" : "interrupted"}); checkpoint written, --resume continues`;
+    case "traces": {
+      const r = event.record;
+      return r.action === "warm_start"
+        ? `warm start: ${r.count} attention traces of brain ${r.brain} loaded from ${r.vector_store} ${r.collection} (${r.edges} edges)`
+        : `step ${r.step}: ${r.count} attention traces synced to ${r.vector_store} ${r.collection}`;
+    }
     case "finished":
       return `done: ${event.steps} steps; brain in ${event.bundleDir}, metrics in ${event.logFile}`;
   }

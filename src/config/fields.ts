@@ -66,7 +66,7 @@ export const trainingFields = {
     schema: optionalString(),
     flag: "hf-name",
     yaml: "memory.dataset.hf.name",
-    help: "Hugging Face dataset name, e.g. wikitext (required with --dataset-backend hf)",
+    help: "Hugging Face dataset id, e.g. wikitext or owner/name, or a local directory in the Hub's layout (required with --dataset-backend hf; the Hub is HF_ENDPOINT, default https://huggingface.co)",
     group: "hf",
   },
   hf_config: {
@@ -101,7 +101,7 @@ export const trainingFields = {
     schema: z.number().int().min(0).max(64).default(2),
     flag: "hf-num-workers",
     yaml: "memory.dataset.hf.num_workers",
-    help: "tokenization worker threads for the hf backend",
+    help: "tokenization worker threads for the hf backend (0 tokenizes on the main thread)",
     group: "hf",
   },
   hf_token_env: {
@@ -112,6 +112,13 @@ export const trainingFields = {
     flag: "hf-token-env",
     yaml: "memory.dataset.hf.token_env",
     help: "name of the environment variable holding the Hub token (HF_TOKEN is also read)",
+    group: "hf",
+  },
+  hf_text_field: {
+    schema: optionalString(),
+    flag: "hf-text-field",
+    yaml: "memory.dataset.hf.text_field",
+    help: "column holding the text (default: text, else content, else the JSON of the whole row)",
     group: "hf",
   },
   wds_pattern: {

@@ -89,21 +89,27 @@ export const memoryConfigSchema = z
     semantic_crystallization: semanticCrystallizationConfigSchema.prefault({}),
   })
   .superRefine((memory, ctx) => {
-    const disabled = memory.vector_store.backend === "disabled";
-    if (disabled && memory.persistent_traces.persist_to_vector_store) {
+    if (memory.vector_store.backend !== "disabled") return;
+    // Every memory feature that reads or writes the vector store (design: "Validation rules").
+    const needsStore = [
+      [
+        "persistent_traces",
+        "persist_to_vector_store",
+        memory.persistent_traces.persist_to_vector_store,
+      ],
+      ["persistent_traces", "warm_start", memory.persistent_traces.warm_start],
+      [
+        "semantic_crystallization",
+        "persist_motifs",
+        memory.semantic_crystallization.persist_motifs,
+      ],
+    ] as const;
+    for (const [section, key, on] of needsStore) {
+      if (!on) continue;
       ctx.addIssue({
         code: "custom",
-        path: ["persistent_traces", "persist_to_vector_store"],
-        message:
-          'needs a vector store, but memory.vector_store.backend is "disabled". Fix: set memory.vector_store.backend to lancedb (embedded), pgvector or qdrant, or persist_to_vector_store to false',
-      });
-    }
-    if (disabled && memory.semantic_crystallization.persist_motifs) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["semantic_crystallization", "persist_motifs"],
-        message:
-          'needs a vector store, but memory.vector_store.backend is "disabled". Fix: set memory.vector_store.backend to lancedb (embedded), pgvector or qdrant, or persist_motifs to false',
+        path: [section, key],
+        message: `needs a vector store, but memory.vector_store.backend is "disabled". Fix: set memory.vector_store.backend to lancedb (embedded), pgvector or qdrant, or ${key} to false`,
       });
     }
   });

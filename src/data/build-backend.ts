@@ -1,6 +1,8 @@
 import type { TrainingConfig } from "../config/training-config.js";
 import { AiosError } from "../errors.js";
 import { openCustomBackend } from "./custom/custom-backend.js";
+import { openHfBackend } from "./hf/hf-backend.js";
+import type { DownloadProgress } from "./hf/hf-cache.js";
 import type { DatasetBackend } from "./types.js";
 import { resolveShards } from "./webdataset/shard-list.js";
 import { WebDatasetBackend } from "./webdataset/webdataset-backend.js";
@@ -8,6 +10,10 @@ import { WebDatasetBackend } from "./webdataset/webdataset-backend.js";
 export interface BuildBackendOptions {
   /** Where non-fatal reports go (bad rows skipped); the default writes to stderr. */
   readonly warn?: (message: string) => void;
+  /** Where progress lines go (downloads into the cache); the default writes to stderr. */
+  readonly log?: (message: string) => void;
+  /** Bytes of each file downloaded into the hf cache, for a progress display. */
+  readonly onDownload?: DownloadProgress;
 }
 
 type BackendKind = TrainingConfig["dataset_backend"];
@@ -26,7 +32,25 @@ const builders: Record<BackendKind, BackendBuilder> = {
       seed: config.seed,
       warn: options.warn ?? warnOnStderr,
     }),
-  hf: unavailable("hf", "Hugging Face Datasets"),
+  hf: (config, options) => {
+    if (config.hf_name === null) {
+      throw new AiosError("CONFIG_INVALID", "--hf-name is required with --dataset-backend hf", {
+        hint: "pass --hf-name wikitext --hf-config wikitext-2-v1 --hf-split train, or --dataset-file hf://NAME:CONFIG:SPLIT",
+      });
+    }
+    return openHfBackend({
+      name: config.hf_name,
+      config: config.hf_config,
+      split: config.hf_split,
+      streaming: config.hf_streaming,
+      cacheDir: config.hf_cache_dir,
+      textField: config.hf_text_field,
+      tokenEnv: config.hf_token_env,
+      warn: options.warn ?? warnOnStderr,
+      log: options.log ?? logOnStderr,
+      ...(options.onDownload === undefined ? {} : { onDownload: options.onDownload }),
+    });
+  },
   webdataset: async (config, options) => {
     const warn = options.warn ?? warnOnStderr;
     const pattern = config.wds_pattern;
@@ -73,20 +97,12 @@ function requireDatasetFile(config: TrainingConfig): string {
   return config.dataset_file;
 }
 
-function unavailable(kind: BackendKind, what: string): BackendBuilder {
-  return async () => {
-    throw new AiosError(
-      "BACKEND_UNAVAILABLE",
-      `the ${kind} backend is not available yet in this version: reading ${what} is planned for a later release`,
-      {
-        hint: "use the custom backend with local files: --dataset-backend custom --dataset-file PATH",
-      },
-    );
-  };
-}
-
 function warnOnStderr(message: string): void {
   process.stderr.write(`warning: ${message}\n`);
+}
+
+function logOnStderr(message: string): void {
+  process.stderr.write(`${message}\n`);
 }
 
 /** A whole number from the environment (torchrun's RANK / WORLD_SIZE), else the fallback. */

@@ -9,13 +9,15 @@ import { packSequences } from "./pipeline/pack.js";
 import { prefetch } from "./pipeline/prefetch.js";
 import { type PositionedSample, positionedSamples } from "./pipeline/samples.js";
 import { tokenizeSamples } from "./pipeline/tokenize.js";
+import { tokenizeInWorkers } from "./pipeline/tokenize-pool.js";
 import { loadTokenizer, type Tokenizer } from "./tokenizer.js";
 import type { BackendStats, DatasetBackend, PackedSequence, StreamPosition } from "./types.js";
 
 /** Sequences waiting ahead of the trainer (the design asks for 2–4). */
 export const PREFETCH_SEQUENCES = 4;
 
-export type SequenceStreamConfig = Pick<TrainingConfig, "model" | "max_seq_len" | "ascii_only">;
+export type SequenceStreamConfig = Pick<TrainingConfig, "model" | "max_seq_len" | "ascii_only"> &
+  Partial<Pick<TrainingConfig, "dataset_backend" | "hf_num_workers">>;
 
 export interface SequenceStreamOptions {
   /** Training: start a new epoch when the data runs out. Eval: end, with a last short sequence. */
@@ -55,7 +57,12 @@ export function openSequenceStream(
     ...(from === null ? {} : { from: from.backend }),
   });
   if (config.ascii_only) samples = asciiOnly(samples, counts);
-  const tokens = tokenizeSamples(samples, tokenizer);
+  // Remote rows can arrive faster than one thread encodes them: the hf backend tokenizes in workers.
+  const workers = config.dataset_backend === "hf" ? (config.hf_num_workers ?? 0) : 0;
+  const tokens =
+    workers > 0 && options.tokenizer === undefined
+      ? tokenizeInWorkers(samples, { tokenizer: config.model, workers })
+      : tokenizeSamples(samples, tokenizer);
   const sequences = packSequences(tokens, {
     length: config.max_seq_len + 1,
     from,

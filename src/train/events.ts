@@ -1,4 +1,4 @@
-import type { EvalRecord, StepRecord } from "./metrics-log.js";
+import type { EvalRecord, StepRecord, TraceRecord } from "./metrics-log.js";
 
 /** What the trainer reports while it runs; the CLI turns these into a progress bar or lines. */
 export type TrainEvent =
@@ -14,6 +14,8 @@ export type TrainEvent =
   | { readonly kind: "step"; readonly record: StepRecord; readonly lastStep: number }
   | { readonly kind: "checkpoint"; readonly step: number; readonly dir: string }
   | { readonly kind: "eval"; readonly record: EvalRecord }
+  /** Attention traces loaded at start or synced to the vector store. */
+  | { readonly kind: "traces"; readonly record: TraceRecord }
   | { readonly kind: "stopped"; readonly reason: "stop_file" | "signal"; readonly step: number }
   | {
       readonly kind: "finished";

@@ -39,7 +39,27 @@ export interface EvalRecord {
   readonly ts: string;
 }
 
-export type MetricsRecord = StepRecord | EvalRecord;
+/**
+ * Attention traces read from or written to the vector store (`memory.persistent_traces`):
+ * `warm_start` once before the first step, `sync` every `trace_sync_interval` steps.
+ */
+export interface TraceRecord {
+  readonly event: "traces";
+  readonly action: "warm_start" | "sync";
+  /** The step the sync followed; for a warm start, the step training continues from. */
+  readonly step: number;
+  /** Traces loaded (warm start) or written (sync). */
+  readonly count: number;
+  /** Distinct edges (layer, head, query, key) the trainer has seen, loaded ones included. */
+  readonly edges: number;
+  readonly collection: string;
+  readonly vector_store: string;
+  readonly seconds: number;
+  readonly brain: string;
+  readonly ts: string;
+}
+
+export type MetricsRecord = StepRecord | EvalRecord | TraceRecord;
 
 /** Appends one JSON object per line; never truncates what earlier runs wrote. */
 export class MetricsLog {

@@ -1,6 +1,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import type { Architecture, ParamLayout } from "./architecture.js";
 import { paramLayout } from "./architecture.js";
+import { type AttentionEdgeSum, topAttentionEdges } from "./attention-edges.js";
 import { bceWithLogits, type LmHeadSide, lmHeadNll, untaped } from "./lm-loss.js";
 import { batchMatMul, matMul2d as mm } from "./matmul.js";
 import { heapView } from "./tf-setup.js";
@@ -21,6 +22,11 @@ export interface SegmentInput {
   /** Normalisers of the *global* batch, so that shard gradients simply add up. */
   readonly globalTokens: number;
   readonly globalRows: number;
+  /**
+   * When above 0, also report this many of the strongest attention edges per head of every
+   * block, from the segment's final (gradient) cycle: trace capture on sync steps only.
+   */
+  readonly captureAttention?: number;
 }
 
 export interface SegmentResult {
@@ -34,6 +40,8 @@ export interface SegmentResult {
   readonly correct: number[];
   readonly qHalt: number[];
   readonly qContinue: number[];
+  /** The strongest attention edges, summed over this replica's rows; empty unless captured. */
+  readonly attention: AttentionEdgeSum[];
 }
 
 export interface EvalResult {
@@ -64,6 +72,8 @@ export class HrmModel {
   private readonly causalMask: tf.Tensor2D;
   private carry: Carry | null = null;
   private readonly gradBuffer: Float32Array;
+  /** While set, `attention` keeps each block's probabilities here, by block prefix. */
+  private attentionSink: Map<string, tf.Tensor> | null = null;
 
   /** `gradBuffer` receives each segment's gradients (shared memory when run in a worker). */
   constructor(arch: Architecture, params: Float32Array, gradBuffer?: Float32Array) {
@@ -148,7 +158,10 @@ export class HrmModel {
       tf.mul(batchMatMul(tf.reshape(q, [r * nh, T, hd]), kT), 1 / Math.sqrt(hd)),
       this.causalMask,
     );
-    const heads4 = tf.reshape(batchMatMul(tf.softmax(scores), v), [r, nh, T, hd]);
+    const probs = tf.softmax(scores);
+    // The tape holds the probabilities for the backward pass anyway; keeping them costs nothing.
+    this.attentionSink?.set(prefix, tf.keep(probs));
+    const heads4 = tf.reshape(batchMatMul(probs, v), [r, nh, T, hd]);
     const out = tf.reshape(tf.transpose(heads4, [0, 2, 1, 3]), [r, T, d]);
     return mm(out, this.w(`${prefix}.attn.o_proj.weight`)) as tf.Tensor3D;
   }
@@ -259,11 +272,13 @@ export class HrmModel {
     const T = this.T;
     const start = this.startCarry(input.reset);
     const side: LmHeadSide = { correct: null };
-    const held: { next: Carry | null; q: tf.Tensor2D | null; result: SegmentResult | null } = {
-      next: null,
-      q: null,
-      result: null,
-    };
+    const held: {
+      next: Carry | null;
+      q: tf.Tensor2D | null;
+      result: SegmentResult | null;
+      attention: Map<string, tf.Tensor> | null;
+    } = { next: null, q: null, result: null, attention: null };
+    const capture = input.captureAttention ?? 0;
     // The tidy returns nothing: tidy walks returned containers, and a 13M-float array is slow.
     tf.tidy(() => {
       const all = tf.tensor2d(input.ids, [rows, T + 1], "int32");
@@ -278,7 +293,15 @@ export class HrmModel {
       const parts: Record<string, tf.Tensor> = {};
       const { value, grads } = tf.variableGrads(() => {
         const x = this.input(ids);
-        const c = this.finalCycle(c0, x);
+        // Only the final cycle's attention is captured: the state the segment ends in.
+        if (capture > 0) this.attentionSink = new Map();
+        let c: Carry;
+        try {
+          c = this.finalCycle(c0, x);
+        } finally {
+          held.attention = this.attentionSink;
+          this.attentionSink = null;
+        }
         held.next = { zH: tf.keep(c.zH), zL: tf.keep(c.zL) };
         const nll = lmHeadNll(
           tf.reshape(c.zH, [-1, this.d]) as tf.Tensor2D,
@@ -347,6 +370,7 @@ export class HrmModel {
         correct: correctRows,
         qHalt: qValues.map((row) => row[0] as number),
         qContinue: qValues.map((row) => row[1] as number),
+        attention: this.edgesOf(held.attention, rows, capture),
       };
       for (const t of Object.values(parts)) t.dispose();
     });
@@ -357,6 +381,23 @@ export class HrmModel {
       throw new Error("training segment produced no carry");
     this.setCarry(held.next);
     return held.result;
+  }
+
+  /** The captured probabilities' strongest edges; disposes them. */
+  private edgesOf(
+    captured: Map<string, tf.Tensor> | null,
+    rows: number,
+    perHead: number,
+  ): AttentionEdgeSum[] {
+    if (captured === null) return [];
+    const edges: AttentionEdgeSum[] = [];
+    for (const [prefix, probs] of captured) {
+      const [which, , index] = prefix.split(".");
+      const layer = Number(index) + (which === "l" ? this.arch.h_layers : 0);
+      edges.push(...topAttentionEdges(probs, rows, this.arch.num_heads, perHead, layer));
+      probs.dispose();
+    }
+    return edges;
   }
 
   /**

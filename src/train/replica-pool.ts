@@ -1,5 +1,6 @@
-import { Worker } from "node:worker_threads";
+import type { Worker } from "node:worker_threads";
 import { AiosError } from "../errors.js";
+import { startWorker } from "../worker-entry.js";
 import type { AdamWSettings } from "./adamw.js";
 import type { Architecture, ParamLayout } from "./architecture.js";
 import type { EvalResult, SegmentResult } from "./model.js";
@@ -35,6 +36,8 @@ export interface BatchSegmentInput {
   readonly ids: Int32Array;
   readonly reset: readonly boolean[];
   readonly lastStep: readonly boolean[];
+  /** Strongest attention edges per head each replica reports (0: none); see SegmentInput. */
+  readonly captureAttention?: number;
 }
 
 /**
@@ -67,22 +70,19 @@ export class ReplicaPool {
     const grads = Array.from({ length: count }, () => new SharedArrayBuffer(bytes));
     const gradSum = new SharedArrayBuffer(bytes);
     const owned = splitRows(layout.total, count);
-    const { url, execArgv } = workerEntry();
-    const workers = owned.map(
-      (range, index) =>
-        new Worker(url, {
-          execArgv,
-          workerData: {
-            arch,
-            params: state.params.buffer,
-            m: state.m.buffer,
-            v: state.v.buffer,
-            grads,
-            gradSum,
-            index,
-            owned: range,
-          },
-        }),
+    const workers = owned.map((range, index) =>
+      startWorker(import.meta.url, "replica-worker", {
+        workerData: {
+          arch,
+          params: state.params.buffer,
+          m: state.m.buffer,
+          v: state.v.buffer,
+          grads,
+          gradSum,
+          index,
+          owned: range,
+        },
+      }),
     );
     const pool = new ReplicaPool(workers, arch.max_seq_len);
     try {
@@ -133,6 +133,7 @@ export class ReplicaPool {
             lastStep: input.lastStep.slice(start, end),
             globalTokens: rows * this.T,
             globalRows: rows,
+            captureAttention: input.captureAttention ?? 0,
           },
         });
       }),
@@ -148,6 +149,7 @@ export class ReplicaPool {
       correct: results.flatMap((r) => r.correct),
       qHalt: results.flatMap((r) => r.qHalt),
       qContinue: results.flatMap((r) => r.qContinue),
+      attention: results.flatMap((r) => r.attention),
     };
   }
 
@@ -192,17 +194,6 @@ export class ReplicaPool {
 
 function sum(values: readonly number[]): number {
   return values.reduce((a, b) => a + b, 0);
-}
-
-/**
- * The worker script beside this module: compiled JS in dist/, or the TypeScript source under the
- * test runner, which needs tsx's loader inside the worker too.
- */
-function workerEntry(): { url: URL; execArgv: string[] } {
-  const fromSource = import.meta.url.endsWith(".ts");
-  return fromSource
-    ? { url: new URL("./replica-worker.ts", import.meta.url), execArgv: ["--import", "tsx"] }
-    : { url: new URL("./replica-worker.js", import.meta.url), execArgv: [] };
 }
 
 function request(worker: Worker, message: ReplicaRequest): Promise<ReplicaReply> {

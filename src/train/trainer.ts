@@ -1,4 +1,5 @@
 import { existsSync } from "node:fs";
+import { type MemoryConfig, memoryConfigSchema } from "../config/memory-config.js";
 import type { TrainingConfig } from "../config/training-config.js";
 import type { SequenceStream } from "../data/pipeline.js";
 import type { StreamPosition } from "../data/types.js";
@@ -29,9 +30,12 @@ import { initialParams } from "./init.js";
 import { type EvalRecord, MetricsLog, type StepRecord } from "./metrics-log.js";
 import { Prng } from "./prng.js";
 import { ReplicaPool } from "./replica-pool.js";
+import { TraceSync } from "./trace-sync.js";
 
 export interface TrainOptions {
   readonly config: TrainingConfig;
+  /** The `memory:` section; `persistent_traces` turns trace capture and warm start on. Default: all off. */
+  readonly memory?: MemoryConfig;
   /** The training stream, continuing after `from` (null: from the start). It loops over epochs. */
   readonly openSequences: (from: StreamPosition | null) => SequenceStream;
   /** A finite stream of held-out sequences (`--eval-file`), or null. */
@@ -78,10 +82,18 @@ export async function trainActV1(options: TrainOptions): Promise<TrainSummary> {
   const lastStep = state.step + config.steps;
   const log = new MetricsLog(config.log_file);
   await log.open();
+  // Opened before the workers start, so a bad vector store setting fails before any work.
+  const traces = await TraceSync.open(options.memory ?? memoryConfigSchema.parse({}), config);
 
   const { params, m, v } = state;
-  const pool = await ReplicaPool.start(arch, layout, { params, m, v }, config.workers);
+  let pool: ReplicaPool | null = null;
   try {
+    const warm = await traces?.warmStart(state.step);
+    if (warm !== null && warm !== undefined) {
+      await log.append(warm);
+      options.onEvent({ kind: "traces", record: warm });
+    }
+    pool = await ReplicaPool.start(arch, layout, { params, m, v }, config.workers);
     options.onEvent({
       kind: "start",
       firstStep,
@@ -96,7 +108,16 @@ export async function trainActV1(options: TrainOptions): Promise<TrainSummary> {
       options.onEvent({ kind: "checkpoint", step: state.step, dir: paths.checkpoints });
     };
     const stream = options.openSequences(state.position);
-    const stopReason = await trainSteps(options, state, pool, stream, log, lastStep, checkpoint);
+    const stopReason = await trainSteps(
+      options,
+      state,
+      pool,
+      stream,
+      log,
+      lastStep,
+      checkpoint,
+      traces,
+    );
     await checkpoint();
     if (stopReason !== "completed")
       options.onEvent({ kind: "stopped", reason: stopReason, step: state.step });
@@ -132,7 +153,8 @@ export async function trainActV1(options: TrainOptions): Promise<TrainSummary> {
     });
     return { firstStep, lastStep: state.step, stopReason, bundleDir: paths.dir, eval: evalRecord };
   } finally {
-    await pool.close();
+    await pool?.close();
+    await traces?.close();
   }
 }
 
@@ -144,6 +166,7 @@ async function trainSteps(
   log: MetricsLog,
   lastStep: number,
   checkpoint: () => Promise<void>,
+  traces: TraceSync | null,
 ): Promise<SessionSummary["stop_reason"]> {
   const { config } = options;
   const T = config.max_seq_len;
@@ -174,6 +197,7 @@ async function trainSteps(
         ids: state.batch.ids(T),
         reset,
         lastStep: state.batch.lastStepFlags(),
+        captureAttention: traces?.captureAt(step) ?? 0,
       });
 
       const norm = await pool.reduceGradients();
@@ -217,6 +241,11 @@ async function trainSteps(
       };
       await log.append(record);
       options.onEvent({ kind: "step", record, lastStep });
+      if (traces !== null && result.attention.length > 0) {
+        const synced = await traces.sync(step, result.attention, rows);
+        await log.append(synced);
+        options.onEvent({ kind: "traces", record: synced });
+      }
       if (config.checkpoint_every > 0 && step % config.checkpoint_every === 0 && step < lastStep) {
         await checkpoint();
       }

@@ -85,17 +85,6 @@ describe("aios CLI", () => {
     expect(existsSync(log)).toBe(false);
   });
 
-  it("stops with a clear message for a backend that is not available yet", async () => {
-    const { code, stderr } = await runCli([
-      "hrm-hf",
-      "train-actv1",
-      "--dataset-file",
-      "hf://wikitext:wikitext-2-v1:test",
-    ]);
-    expect(code).toBe(2);
-    expect(stderr).toMatch(/hf backend is not available yet/);
-  });
-
   it("shows the resolved configuration with defaults < YAML < flags", async () => {
     const defaults = await runCli(["config", "show", "--json"]);
     expect(defaults.code).toBe(0);

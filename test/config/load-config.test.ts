@@ -91,6 +91,12 @@ describe("resolveConfig", () => {
     expect((await rejection(resolveConfig({ file: motifs, flags: {} }))).message).toContain(
       "memory.semantic_crystallization.persist_motifs",
     );
+    const warm = await writeYaml(
+      "memory:\n  dataset: {file: a.txt}\n  vector_store: {backend: disabled}\n  persistent_traces: {warm_start: true}\n",
+    );
+    expect((await rejection(resolveConfig({ file: warm, flags: {} }))).message).toContain(
+      'memory.persistent_traces.warm_start = true: needs a vector store, but memory.vector_store.backend is "disabled"',
+    );
   });
 
   it("accepts persistence with an enabled store", async () => {

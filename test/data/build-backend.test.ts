@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { resolveTrainingConfig } from "../../src/config/training-config.js";
 import { buildBackend } from "../../src/data/build-backend.js";
-import { AiosError } from "../../src/errors.js";
+import type { AiosError } from "../../src/errors.js";
 import { collect, fixtureDir } from "./fixtures.js";
 
 const { write } = await fixtureDir();
@@ -21,17 +21,6 @@ describe("buildBackend", () => {
     const path = await write("uri.txt", "x\n");
     const backend = await buildBackend(resolveTrainingConfig({ dataset_file: `file://${path}` }));
     expect(await collect(backend.iterText())).toEqual(["x"]);
-  });
-
-  it("says the hf backend is not available yet, pointing at the custom one", async () => {
-    const raw = { dataset_file: "hf://wikitext:wikitext-2-v1:train" };
-    const error = await buildBackend(resolveTrainingConfig(raw)).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(AiosError);
-    expect((error as AiosError).code).toBe("BACKEND_UNAVAILABLE");
-    expect((error as AiosError).message).toContain(
-      "the hf backend is not available yet in this version",
-    );
-    expect((error as AiosError).hint).toContain("--dataset-backend custom");
   });
 
   it("builds the webdataset backend from wds://, checking local shards at once", async () => {

@@ -1,9 +1,9 @@
 import type { Command } from "commander";
-import { buildBackend } from "../../data/build-backend.js";
 import { previewSamples } from "../../data/pipeline.js";
 import { writeShards } from "../../data/webdataset/write-shards.js";
 import { AiosError } from "../../errors.js";
 import { addTrainingOptions } from "../field-options.js";
+import { openBackend } from "../open-backend.js";
 import { resolveCommandConfig } from "../resolve-command-config.js";
 
 /** A whole-number option value, or an error naming the flag. */
@@ -28,7 +28,7 @@ export function registerDataCommands(data: Command): void {
   preview.action(async (options: { samples: string }, command: Command) => {
     const n = wholeNumber("samples", options.samples, 1);
     const { training } = await resolveCommandConfig(command);
-    const backend = await buildBackend(training);
+    const backend = await openBackend(training);
     try {
       const samples = await previewSamples(backend, training, n);
       for (const [i, sample] of samples.entries()) {
@@ -64,7 +64,7 @@ export function registerDataCommands(data: Command): void {
       command: Command,
     ) => {
       const { training } = await resolveCommandConfig(command);
-      const backend = await buildBackend(training);
+      const backend = await openBackend(training);
       try {
         const written = await writeShards(backend.iterText({ loop: false }), {
           dir: options.out,

@@ -1,10 +1,11 @@
 import type { Command } from "commander";
 import { stringify } from "yaml";
+import type { MemoryConfig } from "../../config/memory-config.js";
 import type { TrainingConfig } from "../../config/training-config.js";
-import { buildBackend } from "../../data/build-backend.js";
 import { openSequenceStream, previewSamples } from "../../data/pipeline.js";
 import { trainActV1 } from "../../train/trainer.js";
 import { addTrainingOptions } from "../field-options.js";
+import { openBackend } from "../open-backend.js";
 import { createProgressReporter } from "../progress.js";
 import { resolveCommandConfig } from "../resolve-command-config.js";
 
@@ -27,13 +28,13 @@ export function registerTrainActV1(hrm: Command): void {
       await dryRun(training, memory);
       return;
     }
-    await runTraining(training);
+    await runTraining(training, memory);
   });
 }
 
 async function dryRun(training: TrainingConfig, memory: unknown): Promise<void> {
   process.stdout.write(stringify({ train: training, memory }));
-  const backend = await buildBackend(training);
+  const backend = await openBackend(training);
   try {
     const samples = await previewSamples(backend, training, PREVIEW_SAMPLES);
     process.stdout.write(`\n# first ${samples.length} samples from ${backend.description}\n`);
@@ -47,12 +48,12 @@ async function dryRun(training: TrainingConfig, memory: unknown): Promise<void> 
   }
 }
 
-async function runTraining(config: TrainingConfig): Promise<void> {
-  const backend = await buildBackend(config);
+async function runTraining(config: TrainingConfig, memory: MemoryConfig): Promise<void> {
+  const backend = await openBackend(config);
   const evalBackend =
     config.eval_file === null
       ? null
-      : await buildBackend({
+      : await openBackend({
           ...config,
           dataset_backend: "custom",
           dataset_file: config.eval_file,
@@ -66,6 +67,7 @@ async function runTraining(config: TrainingConfig): Promise<void> {
   try {
     await trainActV1({
       config,
+      memory,
       openSequences: (from) => openSequenceStream(config, backend, from, { loop: true }),
       openEvalSequences:
         evalBackend === null

@@ -1,5 +1,6 @@
 import { readdir, stat } from "node:fs/promises";
 import { basename, dirname, extname, join, relative } from "node:path";
+import type { Readable } from "node:stream";
 import { AiosError, errnoCode } from "../../errors.js";
 
 export type DatasetFormat = "text" | "csv" | "jsonl" | "json";
@@ -10,6 +11,8 @@ export interface DatasetFile {
   readonly format: DatasetFormat;
   /** `.gz`: decompressed on the fly while reading. */
   readonly gzip: boolean;
+  /** Where the bytes come from when not a local file at `path` (the hf backend's HTTP streams). */
+  readonly open?: () => Readable;
 }
 
 const FORMAT_BY_EXTENSION: Readonly<Record<string, DatasetFormat>> = {

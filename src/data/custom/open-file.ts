@@ -6,11 +6,11 @@ import type { DatasetFile } from "./find-files.js";
 
 /** The file's bytes, gunzipped on the fly for `.gz` files. */
 export function openBytes(file: DatasetFile): Readable {
-  const raw = createReadStream(file.path);
+  const raw = file.open?.() ?? createReadStream(file.path);
   if (!file.gzip) return raw;
   const gunzip = createGunzip();
   // pipe() does not forward errors: a read error must still end the gunzip stream.
-  raw.on("error", (error) => gunzip.destroy(error));
+  raw.on("error", (error: Error) => gunzip.destroy(error));
   return raw.pipe(gunzip);
 }
 

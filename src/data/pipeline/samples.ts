@@ -8,7 +8,7 @@ export interface PositionedSample {
 
 /** A sample's tokens, end-of-text included, with the position after the sample. */
 export interface TokenizedSample {
-  readonly ids: readonly number[];
+  readonly ids: ArrayLike<number>;
   readonly position: BackendPosition;
 }
 

@@ -3,20 +3,12 @@ import { createReadStream } from "node:fs";
 import { PassThrough, Readable } from "node:stream";
 import { createGunzip } from "node:zlib";
 import { AiosError } from "../../errors.js";
+import { fetchRetrying, NetworkFailure, type RetryOptions } from "../http/fetch-retrying.js";
 import type { ShardSource } from "./shard-list.js";
 
-export interface OpenShardOptions {
-  readonly signal?: AbortSignal;
-  /** Time allowed for an HTTP response to start. */
-  readonly timeoutMs?: number;
-  /** Attempts for transient HTTP failures (network errors, 429, 5xx). */
-  readonly attempts?: number;
-  readonly fetch?: typeof fetch;
-}
+/** HTTP shards: timeout, attempts and backoff of transient failures (network errors, 429, 5xx). */
+export type OpenShardOptions = RetryOptions;
 
-const DEFAULT_TIMEOUT_MS = 30_000;
-const DEFAULT_ATTEMPTS = 4;
-const BACKOFF_MS = 500;
 const READ_CHUNK = 1 << 20;
 
 export function shardError(url: string, problem: string, cause?: unknown): AiosError {
@@ -79,56 +71,16 @@ function openPipe(command: string, url: string): Readable {
 }
 
 async function openHttp(url: string, options: OpenShardOptions): Promise<Readable> {
-  const doFetch = options.fetch ?? fetch;
-  const attempts = options.attempts ?? DEFAULT_ATTEMPTS;
-  for (let attempt = 1; ; attempt++) {
-    let response: Response;
-    // The timeout covers the wait for the response, not the download of a large shard.
-    const timeout = new AbortController();
-    const timer = setTimeout(
-      () => timeout.abort(new Error("timed out")),
-      options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
-    );
-    try {
-      const signals =
-        options.signal === undefined ? [timeout.signal] : [options.signal, timeout.signal];
-      response = await doFetch(url, { signal: AbortSignal.any(signals) });
-    } catch (error) {
-      const reason = timeout.signal.aborted
-        ? `no response in ${options.timeoutMs ?? DEFAULT_TIMEOUT_MS} ms`
-        : (error as Error).message;
-      if (attempt < attempts && options.signal?.aborted !== true) {
-        await sleep(BACKOFF_MS * 2 ** (attempt - 1));
-        continue;
-      }
-      throw shardError(url, `request failed after ${attempt} attempts: ${reason}`, error);
-    } finally {
-      clearTimeout(timer);
-    }
-    if (response.ok && response.body !== null) {
-      return Readable.fromWeb(
-        response.body as import("node:stream/web").ReadableStream<Uint8Array>,
-      );
-    }
-    const transient = response.status === 429 || response.status >= 500;
-    await response.body?.cancel();
-    if (transient && attempt < attempts) {
-      await sleep(retryAfterMs(response) ?? BACKOFF_MS * 2 ** (attempt - 1));
-      continue;
-    }
-    throw shardError(url, `HTTP ${response.status} ${response.statusText}`.trim());
+  let response: Response;
+  try {
+    response = await fetchRetrying(url, {}, options);
+  } catch (error) {
+    if (error instanceof NetworkFailure) throw shardError(url, error.message, error);
+    throw error;
   }
-}
-
-function retryAfterMs(response: Response): number | null {
-  const header = response.headers.get("retry-after");
-  if (header === null) return null;
-  const seconds = Number(header);
-  if (Number.isFinite(seconds)) return Math.min(seconds * 1000, 60_000);
-  const date = Date.parse(header);
-  return Number.isNaN(date) ? null : Math.max(0, Math.min(date - Date.now(), 60_000));
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
+  if (response.ok && response.body !== null) {
+    return Readable.fromWeb(response.body as import("node:stream/web").ReadableStream<Uint8Array>);
+  }
+  await response.body?.cancel();
+  throw shardError(url, `HTTP ${response.status} ${response.statusText}`.trim());
 }

@@ -1,0 +1,191 @@
+import { createReadStream } from "node:fs";
+import type { Readable } from "node:stream";
+import { asyncBufferFromFile } from "hyparquet";
+import type { DatasetFile } from "../custom/find-files.js";
+import { pickJsonText } from "../custom/pick-text.js";
+import { readRows } from "../custom/read-rows.js";
+import { RowTally } from "../custom/row-tally.js";
+import type { RowResult } from "../custom/rows.js";
+import type { RetryOptions } from "../http/fetch-retrying.js";
+import type { BackendPosition, BackendStats, DatasetBackend, IterTextOptions } from "../types.js";
+import { cachedSplit, type DownloadProgress, hfCacheRoot } from "./hf-cache.js";
+import { type HfPosition, parseHfPosition } from "./hf-position.js";
+import { httpRangeBuffer } from "./http-range-buffer.js";
+import { type HubClient, hubClient } from "./hub-client.js";
+import { parquetRows } from "./parquet-rows.js";
+import { type HfDataFile, type ResolvedSplit, resolveSplit } from "./resolve-split.js";
+import { resumableDownload } from "./resumable-download.js";
+
+export interface HfBackendOptions {
+  /** Hub dataset id (`wikitext`, `owner/name`) or a local directory in the same layout. */
+  readonly name: string;
+  readonly config: string | null;
+  readonly split: string;
+  /** Stream over HTTP (default), or download into the cache first and read from disk. */
+  readonly streaming: boolean;
+  readonly cacheDir: string | null;
+  /** Column / field holding the text; null for `text`, else `content`, else the row's JSON. */
+  readonly textField: string | null;
+  /** Environment variable holding the Hub token (`HF_TOKEN` is the fallback). */
+  readonly tokenEnv: string;
+  readonly warn: (message: string) => void;
+  /** Progress lines that are not warnings (downloads). */
+  readonly log?: (message: string) => void;
+  /** Bytes downloaded into the cache, per file (`--no-hf-streaming`). */
+  readonly onDownload?: DownloadProgress;
+  /** Defaults to `HF_ENDPOINT`, else the public Hub. */
+  readonly endpoint?: string;
+  readonly env?: NodeJS.ProcessEnv;
+  readonly retry?: RetryOptions;
+}
+
+/**
+ * Resolves the split's files now, so that an unknown dataset, config or split, a bad token or an
+ * unreachable Hub fail before training starts; rows are read when iterated.
+ */
+export async function openHfBackend(options: HfBackendOptions): Promise<HfBackend> {
+  const hub = hubClient({
+    tokenEnv: options.tokenEnv,
+    ...(options.endpoint === undefined ? {} : { endpoint: options.endpoint }),
+    ...(options.env === undefined ? {} : { env: options.env }),
+    ...(options.retry === undefined ? {} : { retry: options.retry }),
+  });
+  const request = { name: options.name, config: options.config, split: options.split };
+  const resolved = options.streaming
+    ? await resolveSplit(hub, request)
+    : await cachedSplit(
+        hub,
+        request,
+        hfCacheRoot(options.cacheDir, options.env),
+        () => resolveSplit(hub, request),
+        options.log ?? options.warn,
+        options.onDownload,
+      );
+  return new HfBackend(options, hub, resolved);
+}
+
+/**
+ * Rows of one split of a Hugging Face dataset, file by file in path order: parquet row group by
+ * row group (HTTP Range requests when streaming), jsonl/json/csv/txt line by line. Resuming
+ * jumps to the saved file and row (parquet skips whole row groups; line formats re-read the
+ * file's earlier lines without yielding them).
+ */
+export class HfBackend implements DatasetBackend {
+  readonly kind = "hf" as const;
+  readonly description: string;
+  private current: HfPosition = { epoch: 0, file: 0, row: 0 };
+  private yielded = 0;
+  private tally = new RowTally();
+
+  constructor(
+    private readonly options: HfBackendOptions,
+    private readonly hub: HubClient,
+    readonly resolved: ResolvedSplit,
+  ) {
+    const { name, config, split, source, files } = resolved;
+    this.description = `hf: ${name}:${config}:${split} (${files.length} ${files.length === 1 ? "file" : "files"}, ${source})`;
+  }
+
+  position(): BackendPosition {
+    return { ...this.current };
+  }
+
+  stats(): BackendStats {
+    return {
+      samples: this.yielded,
+      badRows: { ...this.tally.badRows },
+      skipped: { ...this.tally.skipped },
+    };
+  }
+
+  iterText(options: IterTextOptions = {}): AsyncIterable<string> {
+    const from =
+      options.from === undefined
+        ? { epoch: 0, file: 0, row: 0 }
+        : parseHfPosition(options.from, this.description, this.resolved.files.length);
+    this.current = from;
+    this.yielded = 0;
+    this.tally = new RowTally();
+    return this.samples(from, options.loop ?? false);
+  }
+
+  private async *samples(from: HfPosition, loop: boolean): AsyncGenerator<string> {
+    let { epoch } = from;
+    let start = from;
+    for (;;) {
+      // Rows are the same every epoch: count bad ones in the first pass only.
+      const tally = epoch === from.epoch ? this.tally : new RowTally();
+      let texts = 0;
+      for (let index = start.file; index < this.resolved.files.length; index++) {
+        const file = this.resolved.files[index] as HfDataFile;
+        const firstRow = index === start.file ? start.row : 0;
+        for await (const { row, result } of this.rowsOf(file, firstRow)) {
+          this.current = { epoch, file: index, row: row + 1 };
+          if (result.kind === "bad") tally.bad(displayFile(file), result);
+          else if (result.kind === "skipped") tally.skip(result.reason);
+          else {
+            texts++;
+            this.yielded++;
+            yield result.text;
+          }
+        }
+        this.current = { epoch, file: index + 1, row: 0 };
+      }
+      const resumedTail = epoch === from.epoch && (from.file > 0 || from.row > 0);
+      if (texts === 0 && !resumedTail) throw tally.noSamplesError(this.description);
+      if (epoch === from.epoch) {
+        const summary = tally.summary(this.description);
+        if (summary !== null) this.options.warn(summary);
+      }
+      if (!loop) return;
+      epoch++;
+      start = { epoch, file: 0, row: 0 };
+    }
+  }
+
+  /** Each row of a file from `firstRow` on, with its index in the file. */
+  private async *rowsOf(
+    file: HfDataFile,
+    firstRow: number,
+  ): AsyncGenerator<{ row: number; result: RowResult }> {
+    const textField = this.options.textField;
+    if (file.format === "parquet") {
+      const buffer = file.remote
+        ? httpRangeBuffer(this.hub, file.location, file.size)
+        : await asyncBufferFromFile(file.location);
+      const rows = parquetRows(buffer, { fromRow: firstRow, textField, name: file.location });
+      for await (const { index, row } of rows) {
+        yield { row: index, result: pickJsonText(jsonSafe(row), textField, `row ${index}`) };
+      }
+      return;
+    }
+    let row = 0;
+    for await (const result of readRows(this.lineFile(file), textField)) {
+      if (row >= firstRow) yield { row, result };
+      row++;
+    }
+  }
+
+  /** A jsonl/json/csv/txt file as the custom backend's readers take it, its bytes from disk or HTTP. */
+  private lineFile(file: HfDataFile): DatasetFile {
+    const format = file.format === "parquet" ? "text" : file.format;
+    const open = (): Readable =>
+      file.remote ? resumableDownload(this.hub, file.location) : createReadStream(file.location);
+    return { path: file.location, format, gzip: file.gzip, open };
+  }
+}
+
+function displayFile(file: HfDataFile): DatasetFile {
+  return { path: file.location, format: "text", gzip: file.gzip };
+}
+
+/** Parquet INT64 values arrive as BigInt, which JSON cannot hold: numbers where exact, else strings. */
+function jsonSafe(row: Record<string, unknown>): Record<string, unknown> {
+  let safe: Record<string, unknown> | null = null;
+  for (const [key, value] of Object.entries(row)) {
+    if (typeof value !== "bigint") continue;
+    safe ??= { ...row };
+    safe[key] = Number.isSafeInteger(Number(value)) ? Number(value) : value.toString();
+  }
+  return safe ?? row;
+}

@@ -1,0 +1,108 @@
+import { gunzipSync } from "node:zlib";
+import {
+  type AsyncBuffer,
+  type FileMetaData,
+  parquetMetadataAsync,
+  parquetReadObjects,
+  parquetSchema,
+} from "hyparquet";
+import { compressors as pureJsCompressors } from "hyparquet-compressors";
+import { AiosError } from "../../errors.js";
+
+/** Decompressors: the pure-JS set (ZSTD, Brotli, LZ4, Snappy via WASM), with Node's native gunzip for GZIP. */
+const compressors = {
+  ...pureJsCompressors,
+  GZIP: (input: Uint8Array, outputLength: number) => {
+    const out = gunzipSync(input);
+    return out.length === outputLength
+      ? new Uint8Array(out.buffer, out.byteOffset, out.length)
+      : out;
+  },
+};
+
+/**
+ * Bytes fetched from the end of a file to find its footer; hyparquet fetches the rest if the
+ * footer is larger. Its default (512 KiB) would be a whole small file's worth per open.
+ */
+const FOOTER_GUESS = 64 * 1024;
+
+/** Columns that hold the text, in order of preference, when no `--hf-text-field` is given. */
+const TEXT_COLUMNS = ["text", "content"];
+
+export interface ParquetRowsOptions {
+  /** First row to yield (0-based, within the file). */
+  readonly fromRow: number;
+  /** The text column; null to pick `text`, else `content`, else read every column. */
+  readonly textField: string | null;
+  /** Names the file in errors. */
+  readonly name: string;
+}
+
+export interface ParquetRow {
+  readonly index: number;
+  readonly row: Record<string, unknown>;
+}
+
+/**
+ * A parquet file's rows, read one row group at a time: memory holds one row group, and over
+ * HTTP only the footer and the row groups reached are transferred. Only the text column is
+ * read when one is known.
+ */
+export async function* parquetRows(
+  file: AsyncBuffer,
+  options: ParquetRowsOptions,
+): AsyncGenerator<ParquetRow> {
+  const metadata = await readMetadata(file, options.name);
+  const columns = textColumns(metadata, options);
+  let groupStart = 0;
+  for (const group of metadata.row_groups) {
+    const groupEnd = groupStart + Number(group.num_rows);
+    if (groupEnd > options.fromRow) {
+      const rowStart = Math.max(groupStart, options.fromRow);
+      const rows = await parquetReadObjects({
+        file,
+        metadata,
+        rowStart,
+        rowEnd: groupEnd,
+        compressors,
+        ...(columns === null ? {} : { columns }),
+      });
+      for (let i = 0; i < rows.length; i++) {
+        yield { index: rowStart + i, row: rows[i] as Record<string, unknown> };
+      }
+    }
+    groupStart = groupEnd;
+  }
+}
+
+async function readMetadata(file: AsyncBuffer, name: string): Promise<FileMetaData> {
+  try {
+    return await parquetMetadataAsync(file, { initialFetchSize: FOOTER_GUESS });
+  } catch (error) {
+    if (error instanceof AiosError) throw error;
+    throw new AiosError(
+      "DATASET_BAD_ROWS",
+      `${name} is not a readable parquet file: ${(error as Error).message}`,
+      {
+        hint: "the file may be truncated or not parquet; check the dataset's files",
+        cause: error,
+      },
+    );
+  }
+}
+
+function textColumns(metadata: FileMetaData, options: ParquetRowsOptions): string[] | null {
+  const names = parquetSchema(metadata).children.map((child) => child.element.name);
+  if (options.textField !== null) {
+    if (!names.includes(options.textField)) {
+      throw new AiosError(
+        "DATASET_BAD_ROWS",
+        `--hf-text-field "${options.textField}" is not a column of ${options.name}; its columns are: ${names.join(", ")}`,
+        { hint: `pass --hf-text-field ${names[0] ?? "NAME"}` },
+      );
+    }
+    return [options.textField];
+  }
+  const known = TEXT_COLUMNS.find((column) => names.includes(column));
+  return known === undefined ? null : [known];
+}

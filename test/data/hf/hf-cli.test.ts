@@ -1,0 +1,123 @@
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { writeWikitextRepo } from "../../helpers/hub-fixtures.js";
+import { type HubServer, startHubServer } from "../../helpers/hub-server.js";
+import { runCli, STACK_FRAME } from "../../helpers/run-cli.js";
+import { TINY_MODEL_FLAGS } from "../../helpers/tiny-model.js";
+import { SHARED_DATASETS } from "../fixtures.js";
+
+let dir: string;
+let server: HubServer;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), "aios-hf-cli-"));
+  const repo = await writeWikitextRepo(join(dir, "repo"), SHARED_DATASETS, 500);
+  server = await startHubServer({ wikitext: { main: repo.main, parquet: repo.parquet } });
+});
+
+afterAll(async () => {
+  await server?.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+/** `aios` with the Hub at the local server, and a token that must never be printed. */
+const aios = (args: readonly string[]) =>
+  runCli(args, { env: { HF_ENDPOINT: server.endpoint, HUGGING_FACE_HUB_TOKEN: "hf_cli_secret" } });
+
+const train = (
+  name: string,
+  dataset: readonly string[],
+  steps: number,
+  extra: readonly string[] = [],
+) =>
+  aios([
+    "hrm-hf",
+    "train-actv1",
+    ...dataset,
+    "--steps",
+    String(steps),
+    ...TINY_MODEL_FLAGS,
+    "--batch-size",
+    "2",
+    "--bundle-dir",
+    join(dir, "brains"),
+    "--brain-name",
+    name,
+    "--log-file",
+    join(dir, `${name}.jsonl`),
+    ...extra,
+  ]);
+
+const records = async (name: string) =>
+  (await readFile(join(dir, `${name}.jsonl`), "utf8"))
+    .trim()
+    .split("\n")
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+
+describe("aios with the hf backend", () => {
+  it("trains 10 steps on WikiText-2 by name, config and split: 10 metric records", async () => {
+    const flags = [
+      "--dataset-backend",
+      "hf",
+      "--hf-name",
+      "wikitext",
+      "--hf-config",
+      "wikitext-2-v1",
+    ];
+    const r = await train("by-name", [...flags, "--hf-split", "validation"], 10);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).not.toMatch(/warn/i);
+    const log = await records("by-name");
+    expect(log).toHaveLength(10);
+    expect(log.every((record) => record.backend === "hf")).toBe(true);
+    expect(`${r.stdout}${r.stderr}`).not.toContain("hf_cli_secret");
+  });
+
+  it("does the same from --dataset-file hf://wikitext:wikitext-2-v1:test", async () => {
+    const r = await train("by-uri", ["--dataset-file", "hf://wikitext:wikitext-2-v1:test"], 10);
+    expect(r.code, r.stderr).toBe(0);
+    expect(await records("by-uri")).toHaveLength(10);
+  });
+
+  it("--resume continues the stream exactly where the checkpoint left it", async () => {
+    const dataset = ["--dataset-file", "hf://wikitext:wikitext-2-v1:validation"];
+    const exact = ["--halt-max-steps", "1", "--workers", "1"];
+    expect((await train("straight", dataset, 5, exact)).code).toBe(0);
+    expect((await train("split", dataset, 3, exact)).code).toBe(0);
+    const resumed = await train("split", dataset, 2, [...exact, "--resume"]);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    const straight = await records("straight");
+    const split = await records("split");
+    expect(split).toHaveLength(5);
+    split.forEach((record, i) => {
+      expect(record.lm_loss, `step ${i + 1}`).toBeCloseTo(straight[i]?.lm_loss as number, 4);
+    });
+  });
+
+  it("stops with exit 2 and the splits that exist when the split is wrong", async () => {
+    const r = await train(
+      "wrong-split",
+      ["--dataset-file", "hf://wikitext:wikitext-2-v1:train"],
+      1,
+    );
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('has no split "train"; its splits are: test, validation');
+    expect(r.stderr).not.toMatch(STACK_FRAME);
+  });
+
+  it("previews the first rows of a split", async () => {
+    const r = await aios([
+      "data",
+      "preview",
+      "--dataset-file",
+      "hf://wikitext:wikitext-2-v1:test",
+      "--samples",
+      "2",
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('" = Robert <unk> = \\n"');
+    expect(r.stdout).toContain("hf: wikitext:wikitext-2-v1:test (1 file, parquet conversion)");
+  });
+});
