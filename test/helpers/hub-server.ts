@@ -9,13 +9,13 @@
  *   HEAD /datasets/{repo}/resolve/{rev}/{path}            size, ETag, X-Repo-Commit
  *   GET  /datasets/{repo}/resolve/{rev}/{path}            the file, with Range support (206)
  *
- * `datasets` 5.0.1 (huggingface_hub 1.33), `load_dataset(id, config, split, streaming=True)`,
- * checked by test/data/hf/datasets-interop.test.ts: HEAD + GET `main/README.md` (YAML
- * `configs:`), HEAD probes of `{sha}/{id-name}.py`, `.huggingface.yaml`, `dataset_infos.json`
- * that must 404 with `X-Error-Code: EntryNotFound` (without it the client reports a connection
- * problem, per ../shared/notes/measured.md), the
- * revision by sha, the tree of the config's directory and of the root, then Range GETs of 64 KiB
- * (footer) and of the rest. The repo id must be `namespace/name`: the client refuses a bare name.
+ * `datasets` 5.0.1 (huggingface_hub 1.33), `load_dataset(id, config, split=..., streaming=True)`,
+ * as test/data/hf/datasets-interop.test.ts runs it: HEAD + GET `main/README.md` (YAML
+ * `configs:`); HEAD probes of `{sha}/{name}.py`, `.huggingface.yaml` and `dataset_infos.json`,
+ * which must 404 with `X-Error-Code: EntryNotFound` (without it the client reports a connection
+ * problem, per ../shared/notes/measured.md); the revision by sha; the tree of the config's
+ * directory and of the root; then Range GETs, 64 KiB of footer and then the rest. The repo id
+ * must be `namespace/name`: the client refuses a bare `wikitext` before sending a request.
  *
  * Revisions are `main` and, where given, `refs/convert/parquet` (the Hub's parquet conversion),
  * each also addressable by its sha. Faults can be switched on per test: Range ignored, a token
