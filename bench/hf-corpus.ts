@@ -1,0 +1,122 @@
+/**
+ * The benchmark's dataset: WikiText-2 paragraphs (../shared/datasets; headings and blank lines
+ * dropped), drawn at random with a fixed seed until there are `rows` of them, written as one zstd parquet file in a repo laid out like
+ * the Hub's (`main` with a README whose YAML `configs:` names the file). Nothing is committed:
+ * it is rebuilt in a temporary directory on each run.
+ */
+import { spawnSync } from "node:child_process";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import { parquetWriteBuffer } from "hyparquet-writer";
+
+export interface BenchRepo {
+  /** Directory served as the repo's `main`. */
+  readonly main: string;
+  /** The parquet file on disk (DuckDB reads it locally). */
+  readonly file: string;
+  /** Its path inside the repo. */
+  readonly path: string;
+  readonly config: string;
+  readonly split: string;
+  readonly rows: number;
+  /** UTF-8 bytes of text in all rows. */
+  readonly textBytes: number;
+  readonly fileBytes: number;
+  readonly codec: "ZSTD" | "SNAPPY";
+  /** Why the codec is not ZSTD, when it is not. */
+  readonly codecNote: string | null;
+}
+
+export const BENCH_CONFIG = "default";
+export const BENCH_SPLIT = "train";
+
+/** WikiText-2 paragraph lines (validation and test), each with its "\n" as the Hub's rows have. */
+export async function wikitextLines(datasets: string): Promise<string[]> {
+  const lines: string[] = [];
+  for (const name of ["valid.txt", "test.txt"]) {
+    const raw = await readFile(join(datasets, "wikitext-2-v1", name), "utf8");
+    for (const line of raw.split("\n")) {
+      const trimmed = line.trim();
+      if (trimmed !== "" && !trimmed.startsWith("=")) lines.push(`${line}\n`);
+    }
+  }
+  if (lines.length === 0) throw new Error(`no WikiText lines under ${datasets}`);
+  return lines;
+}
+
+/** `rows` lines drawn with replacement, deterministically (mulberry32 from `seed`). */
+export function drawRows(lines: readonly string[], rows: number, seed = 1): string[] {
+  let state = seed >>> 0;
+  const next = () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
+  };
+  return Array.from({ length: rows }, () => lines[Math.floor(next() * lines.length)] as string);
+}
+
+/** ZSTD through the Debian `zstd` CLI (Node 20's zlib has none); null when it is not installed. */
+function zstdCli(): ((input: Uint8Array) => Uint8Array) | null {
+  if (spawnSync("zstd", ["--version"]).status !== 0) return null;
+  return (input) => {
+    const run = spawnSync("zstd", ["-3", "-q", "-c"], { input, maxBuffer: 1 << 30 });
+    if (run.status !== 0) throw new Error(`zstd failed: ${run.stderr.toString()}`);
+    return new Uint8Array(run.stdout.buffer, run.stdout.byteOffset, run.stdout.length);
+  };
+}
+
+export async function writeBenchRepo(
+  root: string,
+  texts: readonly string[],
+  rowGroupSize: number,
+): Promise<BenchRepo> {
+  const zstd = zstdCli();
+  const codec = zstd === null ? "SNAPPY" : "ZSTD";
+  const bytes = new Uint8Array(
+    parquetWriteBuffer({
+      // PLAIN, as pyarrow ends up writing mostly-unique text: no dictionary of repeated lines.
+      columnData: [{ name: "text", data: [...texts], type: "STRING", encoding: "PLAIN" }],
+      rowGroupSize,
+      codec,
+      ...(zstd === null ? {} : { compressors: { ZSTD: zstd } }),
+    }),
+  );
+  const main = join(root, "main");
+  const path = `data/${BENCH_SPLIT}-00000-of-00001.parquet`;
+  const file = join(main, path);
+  await put(file, bytes);
+  await put(
+    join(main, "README.md"),
+    [
+      "---",
+      "configs:",
+      `- config_name: ${BENCH_CONFIG}`,
+      "  data_files:",
+      `  - split: ${BENCH_SPLIT}`,
+      `    path: data/${BENCH_SPLIT}-*`,
+      "---",
+      "",
+      "# WikiText-2 lines, drawn at random: aios bench:hf",
+      "",
+    ].join("\n"),
+  );
+  return {
+    main,
+    file,
+    path,
+    config: BENCH_CONFIG,
+    split: BENCH_SPLIT,
+    rows: texts.length,
+    textBytes: texts.reduce((sum, text) => sum + Buffer.byteLength(text), 0),
+    fileBytes: bytes.byteLength,
+    codec,
+    codecNote: zstd === null ? "no `zstd` CLI on PATH: wrote SNAPPY instead of ZSTD" : null,
+  };
+}
+
+async function put(path: string, content: string | Uint8Array): Promise<void> {
+  await mkdir(dirname(path), { recursive: true });
+  await writeFile(path, content);
+}

@@ -1,0 +1,234 @@
+/**
+ * `npm run bench:hf`: Hugging Face streaming speed. Builds a ~15 MB zstd parquet of 89k
+ * WikiText-2 paragraphs (row groups of 10k), serves it from the Hub-shaped test server (in a
+ * child process, over local HTTP) and, in the same run, reads it with: the aios hf backend
+ * alone; aios through the training pipeline (GPT-2 tokens, `--hf-num-workers` 2 and 0);
+ * Python's `datasets` in streaming mode from the same server; DuckDB from the local file (and
+ * over HTTP where its httpfs extension is at hand). Prints a table; deletes its files.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import { cpus, loadavg, tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { startHubServer } from "../test/helpers/hub-server.js";
+import { drawRows, wikitextLines, writeBenchRepo } from "./hf-corpus.js";
+import {
+  ensureDatasetsPython,
+  type HfSource,
+  type ReadResult,
+  readAndTokenizeWithAios,
+  readWithAios,
+  readWithDatasets,
+  readWithDuckdb,
+  tokenizeInMemory,
+} from "./hf-readers.js";
+
+const REPO = "aios-bench/wikitext-paragraphs";
+const ROW_GROUP = 10_000;
+
+function log(line: string): void {
+  process.stderr.write(`[bench:hf] ${line}\n`);
+}
+
+/** `--serve DIR`: the Hub-shaped server alone, so that serving does not share aios's thread. */
+async function serve(dir: string): Promise<void> {
+  const hub = await startHubServer({ [REPO]: { main: dir } });
+  process.stdout.write(`${JSON.stringify({ endpoint: hub.endpoint })}\n`);
+  process.stdin.resume();
+  process.stdin.on("end", () => void hub.close().then(() => process.exit(0)));
+}
+
+async function startServerChild(dir: string): Promise<{ child: ChildProcess; endpoint: string }> {
+  const child = spawn(process.execPath, [fileURLToPath(import.meta.url), "--serve", dir], {
+    stdio: ["pipe", "pipe", "inherit"],
+  });
+  const endpoint = await new Promise<string>((resolve, reject) => {
+    let out = "";
+    child.stdout?.on("data", (chunk: Buffer) => {
+      out += chunk.toString("utf8");
+      const line = out.split("\n")[0];
+      if (out.includes("\n") && line !== undefined)
+        resolve((JSON.parse(line) as { endpoint: string }).endpoint);
+    });
+    child.on("exit", (code) => reject(new Error(`hub server exited with ${code}`)));
+  });
+  return { child, endpoint };
+}
+
+interface Line {
+  readonly name: string;
+  /** All runs; the table shows the median by time, and the first run's first-row time. */
+  readonly runs: readonly ReadResult[];
+}
+
+async function repeat(runs: number, read: () => Promise<ReadResult>): Promise<ReadResult[]> {
+  const out: ReadResult[] = [];
+  for (let i = 0; i < runs; i++) out.push(await read());
+  return out;
+}
+
+function median(results: readonly ReadResult[]): ReadResult {
+  const sorted = [...results].sort((a, b) => a.seconds - b.seconds);
+  return sorted[Math.floor(sorted.length / 2)] as ReadResult;
+}
+
+const perSecond = (n: number, seconds: number) => Math.round(n / seconds).toLocaleString("en-US");
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      serve: { type: "string" },
+      rows: { type: "string", default: "89000" },
+      runs: { type: "string", default: "3" },
+    },
+  });
+  if (values.serve !== undefined) return serve(values.serve);
+  const runs = Number(values.runs);
+  const root = join(import.meta.dirname, "..", "..");
+  const datasets = join(root, "..", "shared", "datasets");
+  const dir = await mkdtemp(join(tmpdir(), "aios-bench-hf-"));
+  let server: ChildProcess | undefined;
+  const notes: string[] = [];
+  try {
+    const lines = await wikitextLines(datasets);
+    const texts = drawRows(lines, Number(values.rows));
+    log(`writing ${texts.length} rows as parquet (row groups of ${ROW_GROUP})`);
+    const repo = await writeBenchRepo(join(dir, "repo"), texts, ROW_GROUP);
+    if (repo.codecNote !== null) notes.push(repo.codecNote);
+    const started = await startServerChild(repo.main);
+    server = started.child;
+    const hubEnv = (home: string): NodeJS.ProcessEnv => {
+      const env: NodeJS.ProcessEnv = {
+        ...process.env,
+        HF_ENDPOINT: started.endpoint,
+        HF_HOME: join(dir, home),
+        HF_DATASETS_CACHE: join(dir, home, "datasets"),
+        HF_HUB_DISABLE_TELEMETRY: "1",
+      };
+      for (const key of ["HF_HUB_OFFLINE", "HF_DATASETS_OFFLINE", "HF_TOKEN"]) delete env[key];
+      return env;
+    };
+    Object.assign(process.env, hubEnv("aios"));
+    delete process.env.HF_HUB_OFFLINE;
+    delete process.env.HF_TOKEN;
+    const source: HfSource = { name: REPO, config: repo.config, split: repo.split };
+
+    const table: Line[] = [];
+    log(`aios hf backend, ${runs} runs (the first in this process is cold)`);
+    const aiosRead: Line = {
+      name: "aios hf backend (rows)",
+      runs: await repeat(runs, () => readWithAios(source)),
+    };
+    table.push(aiosRead);
+    log("aios + GPT-2 tokenization, 2 workers");
+    const tokenized2: Line = {
+      name: "aios rows + tokens, 2 workers",
+      runs: await repeat(runs, () => readAndTokenizeWithAios(source, 2)),
+    };
+    table.push(tokenized2);
+    log("aios + GPT-2 tokenization, main thread");
+    table.push({
+      name: "aios rows + tokens, main thread",
+      runs: [await readAndTokenizeWithAios(source, 0)],
+    });
+    const ceiling = tokenizeInMemory(texts);
+
+    let pythonRead: Line | null = null;
+    const python = await ensureDatasetsPython(root, log);
+    if (python.ok) {
+      log(`Python datasets, ${runs} runs (fresh process and cache each)`);
+      let version = "";
+      const results: ReadResult[] = [];
+      for (let i = 0; i < runs; i++) {
+        const r = await readWithDatasets(python.python, source, hubEnv(`py-${i}`));
+        version = r.version;
+        results.push(r);
+      }
+      pythonRead = { name: `Python datasets ${version} (streaming)`, runs: results };
+      table.push(pythonRead);
+    } else notes.push(`Python datasets skipped: ${python.reason}`);
+
+    log(`DuckDB, ${runs} runs`);
+    table.push({
+      name: "DuckDB read_parquet, local file",
+      runs: await repeat(runs, () => readWithDuckdb(repo.file)),
+    });
+    const url = `${started.endpoint}/datasets/${REPO}/resolve/main/${repo.path}`;
+    try {
+      table.push({ name: "DuckDB read_parquet, HTTP", runs: [await readWithDuckdb(url)] });
+    } catch (error) {
+      notes.push(
+        `DuckDB over HTTP: ${(error as Error).message.split("\n")[0]} (httpfs cannot be installed offline)`,
+      );
+    }
+
+    for (const line of table) {
+      const rows = new Set(line.runs.map((r) => r.rows));
+      if (rows.size !== 1 || !rows.has(repo.rows))
+        notes.push(`${line.name} read ${[...rows].join("/")} rows, not ${repo.rows}`);
+    }
+
+    const out: string[] = [];
+    out.push(
+      `${repo.rows.toLocaleString("en-US")} rows, ${(repo.textBytes / 1e6).toFixed(1)} MB of text, ` +
+        `${(repo.fileBytes / 1e6).toFixed(1)} MB ${repo.codec} parquet, row groups of ${ROW_GROUP}; ` +
+        `median of ${runs} runs; ${cpus().length} CPUs, load average ${loadavg()[0]?.toFixed(2)} at the end`,
+    );
+    out.push("");
+    out.push(
+      "| reader | rows/s | MB/s of text | tokens/s | first row (run 1) | first row (median) | time | rows/s vs datasets |",
+    );
+    out.push("|---|---:|---:|---:|---:|---:|---:|---:|");
+    const pythonRate = pythonRead === null ? null : median(pythonRead.runs);
+    for (const line of table) {
+      const m = median(line.runs);
+      const firsts = [...line.runs.map((r) => r.first)].sort((a, b) => a - b);
+      const firstMedian = firsts[Math.floor(firsts.length / 2)] ?? 0;
+      const mb = m.bytes > 0 ? (m.bytes / 1e6 / m.seconds).toFixed(1) : "";
+      const tokens = m.tokens === undefined ? "" : perSecond(m.tokens, m.seconds);
+      const ratio =
+        pythonRate === null
+          ? ""
+          : `${(m.rows / m.seconds / (pythonRate.rows / pythonRate.seconds)).toFixed(2)}x`;
+      out.push(
+        `| ${line.name} | ${perSecond(m.rows, m.seconds)} | ${mb} | ${tokens} | ` +
+          `${line.runs[0]?.first.toFixed(3)} s | ${firstMedian.toFixed(3)} s | ${m.seconds.toFixed(2)} s | ${ratio} |`,
+      );
+    }
+    out.push(
+      `| GPT-2 encode in memory, 1 thread (ceiling per worker) | ${perSecond(ceiling.rows, ceiling.seconds)} | ` +
+        `${(ceiling.bytes / 1e6 / ceiling.seconds).toFixed(1)} | ${perSecond(ceiling.tokens ?? 0, ceiling.seconds)} | | | ${ceiling.seconds.toFixed(2)} s | |`,
+    );
+
+    const read = median(aiosRead.runs);
+    const both = median(tokenized2.runs);
+    const readRate = read.rows / read.seconds;
+    const bothRate = both.rows / both.seconds;
+    out.push("");
+    if (pythonRate !== null) {
+      const ratio = readRate / (pythonRate.rows / pythonRate.seconds);
+      out.push(
+        `- rows/s, aios / datasets: ${ratio.toFixed(2)}x (goal >= 2x: ${ratio >= 2 ? "met" : "MISSED"})`,
+      );
+    }
+    const first = aiosRead.runs[0]?.first ?? Number.POSITIVE_INFINITY;
+    out.push(
+      `- aios first row, cold: ${first.toFixed(3)} s (goal < 0.5 s: ${first < 0.5 ? "met" : "MISSED"})`,
+    );
+    const share = bothRate / readRate;
+    out.push(
+      `- rows/s read + tokenized (2 workers) / read alone: ${share.toFixed(2)} ` +
+        `(tokenization ${share >= 0.9 ? "is not" : "IS"} the bottleneck; goal: not)`,
+    );
+    for (const note of notes) out.push(`- ${note}`);
+    process.stdout.write(`${out.join("\n")}\n`);
+  } finally {
+    server?.stdin?.end();
+    server?.kill();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+await main();
