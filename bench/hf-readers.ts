@@ -20,6 +20,8 @@ export interface ReadResult {
   /** Seconds from opening the dataset to the first row (or first packed sequence). */
   readonly first: number;
   readonly seconds: number;
+  /** CPU seconds of the reading process, all its threads (the server runs elsewhere). */
+  readonly cpu: number;
   /** Token ids produced (tokenizing readers only). */
   readonly tokens?: number;
 }
@@ -31,6 +33,11 @@ export interface HfSource {
 }
 
 const since = (t0: number) => (performance.now() - t0) / 1000;
+
+function cpuSince(start: NodeJS.CpuUsage): number {
+  const used = process.cpuUsage(start);
+  return (used.user + used.system) / 1e6;
+}
 
 function hfConfig(source: HfSource, workers: number) {
   return resolveTrainingConfig({
@@ -45,6 +52,7 @@ function hfConfig(source: HfSource, workers: number) {
 
 /** The aios hf backend's rows, as `iterText` yields them (the Hub is `HF_ENDPOINT`). */
 export async function readWithAios(source: HfSource): Promise<ReadResult> {
+  const c0 = process.cpuUsage();
   const t0 = performance.now();
   const backend = await buildBackend(hfConfig(source, 0), { warn: () => {} });
   let first = 0;
@@ -56,7 +64,7 @@ export async function readWithAios(source: HfSource): Promise<ReadResult> {
     bytes += Buffer.byteLength(text);
   }
   await backend.close?.();
-  return { rows, bytes, first, seconds: since(t0) };
+  return { rows, bytes, first, seconds: since(t0), cpu: cpuSince(c0) };
 }
 
 /** The training pipeline: rows → GPT-2 tokens (in `workers` threads, 0 = main thread) → packed sequences. */
@@ -64,6 +72,7 @@ export async function readAndTokenizeWithAios(
   source: HfSource,
   workers: number,
 ): Promise<ReadResult> {
+  const c0 = process.cpuUsage();
   const t0 = performance.now();
   const config = hfConfig(source, workers);
   const backend = await buildBackend(config, { warn: () => {} });
@@ -76,12 +85,13 @@ export async function readAndTokenizeWithAios(
   }
   await backend.close?.();
   const rows = stream.stats().backend.samples;
-  return { rows, bytes: 0, first, seconds: since(t0), tokens };
+  return { rows, bytes: 0, first, seconds: since(t0), cpu: cpuSince(c0), tokens };
 }
 
 /** GPT-2 encoding of texts already in memory, on this thread: what one worker can do at most. */
 export function tokenizeInMemory(texts: readonly string[]): ReadResult {
   const tokenizer = loadTokenizer("gpt2");
+  const c0 = process.cpuUsage();
   const t0 = performance.now();
   let tokens = 0;
   let bytes = 0;
@@ -89,7 +99,7 @@ export function tokenizeInMemory(texts: readonly string[]): ReadResult {
     tokens += tokenizer.encode(text).length + 1;
     bytes += Buffer.byteLength(text);
   }
-  return { rows: texts.length, bytes, first: 0, seconds: since(t0), tokens };
+  return { rows: texts.length, bytes, first: 0, seconds: since(t0), cpu: cpuSince(c0), tokens };
 }
 
 /** Timings from inside the Python process, after `import datasets` (about a second, not counted). */
@@ -98,13 +108,13 @@ import json, sys, time
 import datasets
 from datasets import load_dataset
 name, config, split = sys.argv[1:4]
-t0 = time.perf_counter()
+t0 = time.perf_counter(); c0 = time.process_time()
 ds = load_dataset(name, config, split=split, streaming=True)
 first = None; rows = 0; size = 0
 for row in ds:
     if first is None: first = time.perf_counter() - t0
     rows += 1; size += len(row["text"].encode())
-print(json.dumps({"rows": rows, "bytes": size, "first": first, "seconds": time.perf_counter() - t0, "version": datasets.__version__}))
+print(json.dumps({"rows": rows, "bytes": size, "first": first, "seconds": time.perf_counter() - t0, "cpu": time.process_time() - c0, "version": datasets.__version__}))
 `;
 
 export async function readWithDatasets(
@@ -161,6 +171,7 @@ export async function readWithDuckdb(location: string): Promise<ReadResult> {
   const instance = await DuckDBInstance.create(":memory:");
   const connection = await instance.connect();
   try {
+    const c0 = process.cpuUsage();
     const t0 = performance.now();
     const result = await connection.stream(
       `SELECT text FROM read_parquet('${location.replaceAll("'", "''")}')`,
@@ -177,7 +188,7 @@ export async function readWithDuckdb(location: string): Promise<ReadResult> {
         bytes += Buffer.byteLength(value as string);
       }
     }
-    return { rows, bytes, first, seconds: since(t0) };
+    return { rows, bytes, first, seconds: since(t0), cpu: cpuSince(c0) };
   } finally {
     connection.closeSync();
     instance.closeSync();

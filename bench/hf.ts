@@ -5,6 +5,9 @@
  * alone; aios through the training pipeline (GPT-2 tokens, `--hf-num-workers` 2 and 0);
  * Python's `datasets` in streaming mode from the same server; DuckDB from the local file (and
  * over HTTP where its httpfs extension is at hand). Prints a table; deletes its files.
+ *
+ *   npm run bench:hf                               # 89k rows, zstd, 3 runs of each reader
+ *   npm run bench:hf -- --codec snappy --runs 5    # also: uncompressed; --rows N
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
@@ -82,10 +85,14 @@ async function main(): Promise<void> {
       serve: { type: "string" },
       rows: { type: "string", default: "89000" },
       runs: { type: "string", default: "3" },
+      codec: { type: "string", default: "zstd" },
     },
   });
   if (values.serve !== undefined) return serve(values.serve);
   const runs = Number(values.runs);
+  const codec = values.codec.toUpperCase();
+  if (codec !== "ZSTD" && codec !== "SNAPPY" && codec !== "UNCOMPRESSED")
+    throw new Error(`--codec ${values.codec}: use zstd, snappy or uncompressed`);
   const root = join(import.meta.dirname, "..", "..");
   const datasets = join(root, "..", "shared", "datasets");
   const dir = await mkdtemp(join(tmpdir(), "aios-bench-hf-"));
@@ -95,7 +102,7 @@ async function main(): Promise<void> {
     const lines = await wikitextLines(datasets);
     const texts = drawRows(lines, Number(values.rows));
     log(`writing ${texts.length} rows as parquet (row groups of ${ROW_GROUP})`);
-    const repo = await writeBenchRepo(join(dir, "repo"), texts, ROW_GROUP);
+    const repo = await writeBenchRepo(join(dir, "repo"), texts, ROW_GROUP, codec);
     if (repo.codecNote !== null) notes.push(repo.codecNote);
     const started = await startServerChild(repo.main);
     server = started.child;
@@ -178,9 +185,9 @@ async function main(): Promise<void> {
     );
     out.push("");
     out.push(
-      "| reader | rows/s | MB/s of text | tokens/s | first row (run 1) | first row (median) | time | rows/s vs datasets |",
+      "| reader | rows/s | MB/s of text | tokens/s | first row (run 1) | first row (median) | time | CPU cores used | rows/s vs datasets |",
     );
-    out.push("|---|---:|---:|---:|---:|---:|---:|---:|");
+    out.push("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
     const pythonRate = pythonRead === null ? null : median(pythonRead.runs);
     for (const line of table) {
       const m = median(line.runs);
@@ -194,12 +201,12 @@ async function main(): Promise<void> {
           : `${(m.rows / m.seconds / (pythonRate.rows / pythonRate.seconds)).toFixed(2)}x`;
       out.push(
         `| ${line.name} | ${perSecond(m.rows, m.seconds)} | ${mb} | ${tokens} | ` +
-          `${line.runs[0]?.first.toFixed(3)} s | ${firstMedian.toFixed(3)} s | ${m.seconds.toFixed(2)} s | ${ratio} |`,
+          `${line.runs[0]?.first.toFixed(3)} s | ${firstMedian.toFixed(3)} s | ${m.seconds.toFixed(2)} s | ${(m.cpu / m.seconds).toFixed(2)} | ${ratio} |`,
       );
     }
     out.push(
       `| GPT-2 encode in memory, 1 thread (ceiling per worker) | ${perSecond(ceiling.rows, ceiling.seconds)} | ` +
-        `${(ceiling.bytes / 1e6 / ceiling.seconds).toFixed(1)} | ${perSecond(ceiling.tokens ?? 0, ceiling.seconds)} | | | ${ceiling.seconds.toFixed(2)} s | |`,
+        `${(ceiling.bytes / 1e6 / ceiling.seconds).toFixed(1)} | ${perSecond(ceiling.tokens ?? 0, ceiling.seconds)} | | | ${ceiling.seconds.toFixed(2)} s | ${(ceiling.cpu / ceiling.seconds).toFixed(2)} | |`,
     );
 
     const read = median(aiosRead.runs);
@@ -221,6 +228,11 @@ async function main(): Promise<void> {
     out.push(
       `- rows/s read + tokenized (2 workers) / read alone: ${share.toFixed(2)} ` +
         `(tokenization ${share >= 0.9 ? "is not" : "IS"} the bottleneck; goal: not)`,
+    );
+    const perThread = ceiling.rows / ceiling.seconds;
+    out.push(
+      `- one thread encodes ${perThread.toFixed(0)} rows/s in memory, so 2 workers on free cores could ` +
+        `reach ${(2 * perThread).toFixed(0)} rows/s at most, against ${readRate.toFixed(0)} rows/s read`,
     );
     for (const note of notes) out.push(`- ${note}`);
     process.stdout.write(`${out.join("\n")}\n`);
