@@ -188,7 +188,7 @@ describe.skipIf(chromiumMissing !== null)("aios gui in headless Chromium", () =>
   it("can be driven from the keyboard: Tab reaches the backend dropdown, arrows change it", async () => {
     await page.getByLabel("Dataset file/dir or URI").focus();
     await page.keyboard.press("Tab");
-    expect(await page.evaluate(() => document.activeElement?.id)).toBe("field-dataset_backend");
+    expect(await page.locator(":focus").getAttribute("id")).toBe("field-dataset_backend");
     await page.getByLabel("Dataset backend").selectOption("custom");
     await page.getByLabel("Dataset backend").focus();
     await page.keyboard.press("ArrowDown");
