@@ -62,7 +62,9 @@ export class TrainingRunner {
     const child = spawn(
       process.execPath,
       [this.options.cliPath, "hrm-hf", "train-actv1", ...trainingFlags(config)],
-      { cwd: this.options.cwd, stdio: ["ignore", "pipe", "pipe"] },
+      // Its own process group: Ctrl+C in the server's terminal must not reach the run as well
+      // as the one SIGINT the server forwards (a second SIGINT would kill it mid-checkpoint).
+      { cwd: this.options.cwd, stdio: ["ignore", "pipe", "pipe"], detached: true },
     );
     this.child = child;
     this.records = [];

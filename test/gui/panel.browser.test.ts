@@ -159,6 +159,22 @@ describe.skipIf(chromiumMissing !== null)("aios gui in headless Chromium", () =>
     ]);
   });
 
+  it("stops a run from the page: Stop ends it after the current step", async () => {
+    await page.getByLabel("Steps", { exact: true }).fill("500");
+    await page.getByLabel("Brain name", { exact: true }).fill("gui-stop");
+    await page.getByRole("button", { name: "Start training" }).click();
+    const stop = page.getByRole("button", { name: "Stop" });
+    await expect.poll(() => page.locator("#run-status").textContent(), WAIT).toMatch(/^Running/);
+    await expect.poll(() => page.locator("#metric-step").textContent(), WAIT).toMatch(/^\d+$/);
+    expect(await stop.isEnabled()).toBe(true);
+    await stop.click();
+    await expect
+      .poll(() => page.locator("#run-status").textContent(), WAIT)
+      .toMatch(/^(Stopped|Finished|Failed)/);
+    expect(await page.locator("#run-status").textContent()).toContain("Stopped");
+    expect(await page.getByRole("button", { name: "Start training" }).isEnabled()).toBe(true);
+  });
+
   it("shows the count of a collection filled through the CLI, and query latencies", async () => {
     const filled = await runCli(
       ["memory", "vs-upsert", "--random", "25", "--dim", "8", "--collection", "guitest"],

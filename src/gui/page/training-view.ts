@@ -69,6 +69,14 @@ export class TrainingView {
         if (!status.stopping) {
           this.chart.reset();
           this.el.output.textContent = "";
+          for (const figure of [
+            this.el.step,
+            this.el.loss,
+            this.el.tokensPerSecond,
+            this.el.dataWait,
+            this.el.haltSteps,
+          ])
+            figure.textContent = "–";
         }
         this.el.status.textContent = status.stopping
           ? "Stopping after the current step…"
