@@ -20,6 +20,8 @@ export interface FieldView {
   readonly initial: FormValue;
   /** Shown beside the field, not only as a tooltip (streaming, shard patterns). */
   readonly explain: boolean;
+  /** Takes a whole row (long paths and patterns). */
+  readonly wide: boolean;
 }
 
 export interface SectionView {

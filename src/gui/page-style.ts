@@ -19,6 +19,7 @@ legend { font-weight: 600; padding: 0 .3rem; }
 .section-dataset, .section-hf, .section-webdataset { grid-column: 1 / -1; }
 .section-dataset { grid-template-columns: minmax(0, 3fr) minmax(10rem, 1fr); }
 .field { display: flex; flex-direction: column; gap: .15rem; min-width: 0; }
+.field-wide { grid-column: 1 / -1; }
 .field-boolean { flex-direction: row; flex-wrap: wrap; align-items: center; gap: .4rem; padding-top: 1.2rem; }
 .field-boolean .help, .field-boolean .error { flex-basis: 100%; }
 label { font-weight: 500; }

@@ -57,6 +57,9 @@ const LABELS: Partial<Record<TrainingFieldKey, string>> = {
 /** Fields whose help is shown beside them, not only as a tooltip. */
 const EXPLAINED: ReadonlySet<TrainingFieldKey> = new Set(["hf_streaming", "wds_pattern"]);
 
+/** Fields given a whole row: long paths and patterns. */
+const WIDE: ReadonlySet<TrainingFieldKey> = new Set(["wds_pattern", "hf_cache_dir", "log_file"]);
+
 /** Every training field the panel shows. */
 export const PANEL_KEYS: readonly TrainingFieldKey[] = SECTIONS.flatMap((s) => s.keys);
 
@@ -85,6 +88,7 @@ export function fieldView(key: TrainingFieldKey): FieldView {
     choices: shape.choices,
     initial,
     explain: EXPLAINED.has(key),
+    wide: WIDE.has(key),
   };
 }
 

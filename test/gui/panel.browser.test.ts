@@ -201,7 +201,7 @@ describe.skipIf(chromiumMissing !== null)("aios gui in headless Chromium", () =>
     expect(await page.locator("#memory-p50").textContent()).toMatch(/ms$/);
   });
 
-  it("can be driven from the keyboard: Tab reaches the backend dropdown, arrows change it", async () => {
+  it("can be driven from the keyboard: Tab to the backend dropdown, arrows change it, Enter validates", async () => {
     await page.getByLabel("Dataset file/dir or URI").focus();
     await page.keyboard.press("Tab");
     expect(await page.locator(":focus").getAttribute("id")).toBe("field-dataset_backend");
@@ -210,5 +210,11 @@ describe.skipIf(chromiumMissing !== null)("aios gui in headless Chromium", () =>
     await page.keyboard.press("ArrowDown");
     expect(await page.getByLabel("Dataset backend").inputValue()).toBe("hf");
     expect(await visible("Name")).toBe(true);
+
+    await page.getByLabel("Name", { exact: true }).fill("");
+    await page.getByLabel("Name", { exact: true }).press("Enter");
+    await expect
+      .poll(() => page.locator("#error-hf_name").textContent(), WAIT)
+      .toContain("is required with --dataset-backend hf");
   });
 });

@@ -18,7 +18,8 @@ export function wireEstimators(
   outputs: { dataset: HTMLElement; memory: HTMLElement },
   values: () => FormValues,
   onProblems: (response: ValidateResponse) => void,
-): void {
+): { reset(): void } {
+  const placeholders = { dataset: outputs.dataset.textContent, memory: outputs.memory.textContent };
   buttons.dataset.addEventListener("click", async () => {
     outputs.dataset.textContent = "Reading the first samples…";
     try {
@@ -54,6 +55,13 @@ export function wireEstimators(
       outputs.memory.textContent = describeFailure(error);
     }
   });
+  return {
+    /** The fields changed: what was estimated no longer describes them. */
+    reset() {
+      outputs.dataset.textContent = placeholders.dataset;
+      outputs.memory.textContent = placeholders.memory;
+    },
+  };
 }
 
 function showDataset(out: HTMLElement, estimate: DatasetEstimate): void {

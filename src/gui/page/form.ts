@@ -91,7 +91,7 @@ export class TrainingForm {
 
   private renderField(field: FieldView): HTMLElement {
     const wrapper = document.createElement("div");
-    wrapper.className = `field field-${field.kind}`;
+    wrapper.className = `field field-${field.kind}${field.wide ? " field-wide" : ""}`;
     wrapper.dataset.key = field.key;
     const id = `field-${field.key}`;
     const label = document.createElement("label");

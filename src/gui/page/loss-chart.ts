@@ -1,7 +1,7 @@
 const SVG = "http://www.w3.org/2000/svg";
 const WIDTH = 480;
 const HEIGHT = 160;
-const PAD = 28;
+const PAD = 36;
 
 /** The loss curve: an SVG polyline over step, rescaled as points arrive. */
 export class LossChart {
@@ -19,6 +19,7 @@ export class LossChart {
     this.labels = [0, 1, 2].map(() => {
       const text = document.createElementNS(SVG, "text");
       text.setAttribute("class", "axis-label");
+      text.setAttribute("text-anchor", "end");
       return text;
     });
     svg.append(axes, this.line, ...this.labels);
@@ -54,9 +55,9 @@ export class LossChart {
       "aria-label",
       `Loss curve: ${this.points.length} steps, loss from ${losses[0]?.toFixed(3)} to ${losses.at(-1)?.toFixed(3)}`,
     );
-    place(top, 2, PAD / 2 + 4, l1.toFixed(2));
-    place(bottom, 2, HEIGHT - PAD, l0.toFixed(2));
-    place(right, WIDTH - PAD, HEIGHT - 6, `step ${s1}`);
+    place(top, PAD - 4, PAD / 2 + 4, l1.toFixed(2));
+    place(bottom, PAD - 4, HEIGHT - PAD, l0.toFixed(2));
+    place(right, WIDTH - PAD / 2, HEIGHT - 8, `step ${s1}`);
   }
 }
 

@@ -41,17 +41,6 @@ async function main(): Promise<void> {
     byId("save-status"),
   );
 
-  form.onChange((key) => {
-    if (key === "dataset_file") {
-      const fields = fieldsFromInline(String(form.get("dataset_file") ?? ""));
-      if (fields !== null) form.set(fields);
-    } else if (key === "dataset_backend" || backendKeys.has(key)) {
-      const inline = inlineFromFields(form.values());
-      if (inline !== null) form.set({ dataset_file: inline });
-    }
-    form.showBackend();
-    saver.save();
-  });
   memoryBackend.addEventListener("change", () => saver.save());
   memoryCollection.addEventListener("input", () => saver.save());
 
@@ -75,18 +64,38 @@ async function main(): Promise<void> {
     }
   };
   byId<HTMLButtonElement>("validate").addEventListener("click", () => void validate());
-  // Enter in a field validates rather than reloading the page.
-  form.element.addEventListener("submit", (event) => {
-    event.preventDefault();
-    void validate();
+  // Enter in a text field validates (a form of many fields and no submit button never submits).
+  form.element.addEventListener("keydown", (event) => {
+    if (
+      event.key === "Enter" &&
+      event.target instanceof HTMLInputElement &&
+      event.target.type === "text"
+    ) {
+      event.preventDefault();
+      void validate();
+    }
   });
 
-  wireEstimators(
+  const estimators = wireEstimators(
     { dataset: byId("estimate-dataset"), memory: byId("estimate-memory") },
     { dataset: byId("dataset-estimate"), memory: byId("memory-estimate") },
     () => form.values(),
     showCheck,
   );
+  form.onChange((key) => {
+    if (key === "dataset_file") {
+      const fields = fieldsFromInline(String(form.get("dataset_file") ?? ""));
+      if (fields !== null) form.set(fields);
+    } else if (key === "dataset_backend" || backendKeys.has(key)) {
+      const inline = inlineFromFields(form.values());
+      if (inline !== null) form.set({ dataset_file: inline });
+    }
+    form.showBackend();
+    // Results of Validate and the estimators described the fields before this change.
+    validateResult.textContent = "";
+    estimators.reset();
+    saver.save();
+  });
   new TrainingView(
     {
       start: byId("start"),
