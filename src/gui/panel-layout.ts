@@ -14,7 +14,12 @@ const SECTIONS: readonly {
   backend: string | null;
   keys: readonly TrainingFieldKey[];
 }[] = [
-  { id: "dataset", title: "Dataset", backend: null, keys: ["dataset_file", "dataset_backend"] },
+  {
+    id: "dataset",
+    title: "Dataset",
+    backend: null,
+    keys: ["dataset_file", "dataset_backend", "ascii_only"],
+  },
   {
     id: "hf",
     title: "Hugging Face Datasets",
@@ -44,6 +49,7 @@ const SECTIONS: readonly {
 
 const LABELS: Partial<Record<TrainingFieldKey, string>> = {
   dataset_file: "Dataset file/dir or URI",
+  ascii_only: "ASCII only",
   wds_shuffle: "Shuffle buffer",
   max_seq_len: "Max sequence length",
   lr: "Learning rate",

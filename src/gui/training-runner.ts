@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
+import { resolve as resolvePath } from "node:path";
 import type { TrainingConfig } from "../config/training-config.js";
 import { AiosError } from "../errors.js";
 import type { MetricView, RunStatus } from "./api-types.js";
@@ -54,7 +55,8 @@ export class TrainingRunner {
       });
     }
     // Only what this run appends is shown: the file keeps earlier runs' records.
-    const tail = new MetricsTail(config.log_file, await fileSize(config.log_file), (record) => {
+    const logFile = resolvePath(this.options.cwd, config.log_file);
+    const tail = new MetricsTail(logFile, await fileSize(logFile), (record) => {
       const metric = record as unknown as MetricView;
       this.records.push(metric);
       this.emit({ type: "metric", record: metric });
