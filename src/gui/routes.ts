@@ -19,6 +19,12 @@ export interface GuiContext {
   readonly memory: MemoryView;
   /** The page's compiled browser modules (`dist/page`). */
   readonly assetDir: string;
+  /**
+   * `Host` headers served (`127.0.0.1:8765`, `localhost:8765`, ...), or null for any. A server
+   * on loopback answers only its own names, so a web page whose domain was made to resolve to
+   * 127.0.0.1 (DNS rebinding) cannot reach it.
+   */
+  readonly allowedHosts: ReadonlySet<string> | null;
 }
 
 type Handler = (
@@ -103,6 +109,11 @@ export async function handleRequest(
 ): Promise<void> {
   const url = new URL(req.url ?? "/", "http://localhost");
   try {
+    if (ctx.allowedHosts !== null && !ctx.allowedHosts.has(req.headers.host ?? "")) {
+      throw new AiosError("IO", `requests for host ${req.headers.host ?? "(none)"} are refused`, {
+        hint: "open the URL that aios gui printed",
+      });
+    }
     if (req.method !== "GET" && !sameOrigin(req)) {
       throw new AiosError("IO", "cross-origin requests are refused", {
         hint: "use the page the server itself serves",

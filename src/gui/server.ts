@@ -28,6 +28,8 @@ export interface GuiServer {
   close(): Promise<void>;
 }
 
+const LOOPBACK_NAMES = new Set(["127.0.0.1", "localhost", "::1"]);
+
 const DEFAULT_ASSETS = fileURLToPath(new URL("../../page/", import.meta.url));
 
 /** `aios gui`: the training panel and memory view, served on `host:port`. */
@@ -42,12 +44,15 @@ export async function startGuiServer(options: GuiServerOptions): Promise<GuiServ
     runner,
     memory: new MemoryView(options.vectorStore),
     assetDir: options.assetDir ?? DEFAULT_ASSETS,
+    allowedHosts: LOOPBACK_NAMES.has(options.host) ? new Set<string>() : null,
   };
   const server = createServer((req, res) => void handleRequest(ctx, req, res));
   await listen(server, options.host, options.port);
   const address = server.address();
   if (address === null || typeof address === "string") throw new Error("server has no address");
   const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
+  for (const name of ["127.0.0.1", "localhost", "[::1]"])
+    ctx.allowedHosts?.add(`${name}:${address.port}`);
   return {
     url: `http://${host}:${address.port}/`,
     async close() {

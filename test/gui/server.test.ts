@@ -1,5 +1,6 @@
 import { existsSync } from "node:fs";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { request } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -193,6 +194,25 @@ describe("the GUI server", () => {
     expect(((await response.json()) as { error: { message: string } }).error.message).toContain(
       "cross-origin",
     );
+  });
+
+  it("on loopback, answers only its own host names (no DNS rebinding)", async () => {
+    const url = new URL(server.url);
+    const statusFor = (host: string) =>
+      new Promise<number | undefined>((resolve, reject) => {
+        const req = request(
+          { host: url.hostname, port: url.port, path: "/api/state", headers: { host } },
+          (res) => {
+            res.resume();
+            resolve(res.statusCode);
+          },
+        );
+        req.on("error", reject);
+        req.end();
+      });
+    expect(await statusFor(`evil.example:${url.port}`)).toBe(400);
+    expect(await statusFor(`localhost:${url.port}`)).toBe(200);
+    expect(await statusFor(url.host)).toBe(200);
   });
 
   it("runs one training at a time and stops it gracefully: checkpoint and bundle written", async () => {
