@@ -27,6 +27,7 @@ const OUTPUT_KEPT = 4000;
  */
 export class TrainingRunner {
   private child: ChildProcess | null = null;
+  private launching = false;
   private current: RunStatus = { state: "idle" };
   private records: MetricView[] = [];
   private readonly listeners = new Set<(event: RunEvent) => void>();
@@ -49,14 +50,22 @@ export class TrainingRunner {
   }
 
   async start(config: TrainingConfig): Promise<RunStatus> {
-    if (this.child !== null) {
+    if (this.child !== null || this.launching) {
       throw new AiosError("TRAINING", "a training run is already in progress", {
         hint: "stop it first, or wait for it to finish",
       });
     }
-    // Only what this run appends is shown: the file keeps earlier runs' records.
+    // Claimed before the first await, so two quick Starts cannot both launch a run.
+    this.launching = true;
+    let from: number;
     const logFile = resolvePath(this.options.cwd, config.log_file);
-    const tail = new MetricsTail(logFile, await fileSize(logFile), (record) => {
+    try {
+      // Only what this run appends is shown: the file keeps earlier runs' records.
+      from = await fileSize(logFile);
+    } finally {
+      this.launching = false;
+    }
+    const tail = new MetricsTail(logFile, from, (record) => {
       const metric = record as unknown as MetricView;
       this.records.push(metric);
       this.emit({ type: "metric", record: metric });

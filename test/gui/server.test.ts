@@ -216,19 +216,24 @@ describe("the GUI server", () => {
   });
 
   it("runs one training at a time and stops it gracefully: checkpoint and bundle written", async () => {
-    const started = await api<{ ok: boolean; status: RunStatus }>("POST", "/api/train/start", {
-      values: tinyForm({ steps: "500", brain_name: "stoppable" }),
-    });
-    expect(started.body.status.state).toBe("running");
-    const second = await api<{ error: { code: string; message: string } }>(
-      "POST",
-      "/api/train/start",
-      {
-        values: tinyForm({ steps: "2", brain_name: "other" }),
-      },
+    // Two Starts at once: exactly one run begins.
+    const values = tinyForm({ steps: "500", brain_name: "stoppable" });
+    const starts = await Promise.all(
+      [1, 2].map(() =>
+        api<{ status?: RunStatus; error?: { message: string } }>("POST", "/api/train/start", {
+          values,
+        }),
+      ),
     );
-    expect(second.status).toBe(409);
-    expect(second.body.error.message).toContain("already in progress");
+    expect(starts.map((s) => s.status).sort()).toEqual([200, 409]);
+    expect(starts.find((s) => s.status === 200)?.body.status?.state).toBe("running");
+    expect(starts.find((s) => s.status === 409)?.body.error?.message).toContain(
+      "already in progress",
+    );
+    const later = await api<{ error: { message: string } }>("POST", "/api/train/start", {
+      values: tinyForm({ steps: "2", brain_name: "other" }),
+    });
+    expect(later.status).toBe(409);
 
     // Stop once the trainer has written a step, so the stop lands inside training.
     for (;;) {
