@@ -10,6 +10,9 @@ import { vectorStoreConfigSchema } from "../../src/config/memory-config.js";
 import { isAiosError } from "../../src/errors.js";
 import type { FormView, GuiState, RunStatus, ValidateResponse } from "../../src/gui/api-types.js";
 import { type GuiServer, startGuiServer } from "../../src/gui/server.js";
+import { SHARED_DATASETS } from "../data/fixtures.js";
+import { writeWikitextRepo } from "../helpers/hub-fixtures.js";
+import { startHubServer } from "../helpers/hub-server.js";
 import { cliPath, repoRoot } from "../helpers/run-cli.js";
 import { TINY_MODEL_FLAGS } from "../helpers/tiny-model.js";
 
@@ -173,15 +176,39 @@ describe("the GUI server", () => {
     expect(memory.body.estimate.totalBytes).toBeGreaterThan(
       memory.body.estimate.trainableParams * 4,
     );
-    const hf = await api<{ error: { code: string; message: string } }>(
-      "POST",
-      "/api/estimate/dataset",
-      {
-        values: { dataset_file: "hf://wikitext", dataset_backend: "hf" },
-      },
-    );
-    expect(hf.status).toBe(400);
-    expect(hf.body.error.code).toBe("BACKEND_UNAVAILABLE");
+  });
+
+  it("estimates an hf dataset through the Hub at HF_ENDPOINT, and names a wrong split", async () => {
+    const repo = await writeWikitextRepo(join(dir, "hub"), SHARED_DATASETS, 500);
+    const hub = await startHubServer({ wikitext: { main: repo.main, parquet: repo.parquet } });
+    const saved = process.env.HF_ENDPOINT;
+    process.env.HF_ENDPOINT = hub.endpoint;
+    try {
+      const estimate = (uri: string) =>
+        api<{
+          estimate: { samples: { text: string }[]; tokensPerSample: number };
+          error: { code: string; message: string };
+        }>("POST", "/api/estimate/dataset", {
+          values: { dataset_file: uri, dataset_backend: "hf" },
+        });
+      const ok = await estimate("hf://wikitext:wikitext-2-v1:test");
+      // The page shows the start of each sample (long ones end in "…").
+      const expected = repo.rows.test.filter((row) => row.trim() !== "").slice(0, 5);
+      const shown = ok.body.estimate.samples.map((sample) => sample.text);
+      expect(shown).toHaveLength(5);
+      shown.forEach((text, i) => {
+        expect(expected[i]?.startsWith(text.replace(/…$/, ""))).toBe(true);
+      });
+      expect(ok.body.estimate.tokensPerSample).toBeGreaterThan(0);
+      const wrong = await estimate("hf://wikitext:wikitext-2-v1:train");
+      expect(wrong.status).toBe(400);
+      expect(wrong.body.error.code).toBe("DATASET_NOT_FOUND");
+      expect(wrong.body.error.message).toContain("its splits are: test, validation");
+    } finally {
+      if (saved === undefined) delete process.env.HF_ENDPOINT;
+      else process.env.HF_ENDPOINT = saved;
+      await hub.close();
+    }
   });
 
   it("refuses requests from another origin", async () => {
