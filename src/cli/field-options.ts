@@ -1,5 +1,6 @@
 import { type Command, Option } from "commander";
 import { z } from "zod";
+import { baseSchema, defaultOf, softNumber } from "../config/field-kinds.js";
 import { type FieldSpec, type TrainingFieldKey, trainingFields } from "../config/fields.js";
 import type { RawTrainingConfig } from "../config/training-config.js";
 
@@ -11,32 +12,6 @@ const GROUP_HEADINGS: Record<FieldSpec["group"], string> = {
   architecture: "Model architecture options:",
   run: "Run options:",
 };
-
-/** The innermost schema under default/nullable wrappers: what kind of value the flag takes. */
-function baseSchema(schema: z.ZodType): z.ZodType {
-  let inner: z.ZodType = schema;
-  for (;;) {
-    if (inner instanceof z.ZodDefault || inner instanceof z.ZodPrefault)
-      inner = inner.unwrap() as z.ZodType;
-    else if (inner instanceof z.ZodNullable || inner instanceof z.ZodOptional)
-      inner = inner.unwrap() as z.ZodType;
-    else return inner;
-  }
-}
-
-function defaultOf(schema: z.ZodType): unknown {
-  const parsed = schema.safeParse(undefined);
-  return parsed.success ? parsed.data : undefined;
-}
-
-/**
- * Numbers arrive as strings; convert the ones that look numeric and leave the rest, so that the
- * schema reports "--steps = "ten": expected number" instead of commander's generic error.
- */
-function softNumber(value: string): number | string {
-  const trimmed = value.trim();
-  return trimmed !== "" && Number.isFinite(Number(trimmed)) ? Number(trimmed) : value;
-}
 
 /** Adds every training field as an option. No commander defaults: unset flags stay undefined, so a YAML value is not overridden by a default. */
 export function addTrainingOptions(command: Command): Command {

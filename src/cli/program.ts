@@ -1,6 +1,7 @@
 import { Command } from "commander";
 import { registerConfigCommands } from "./commands/config-show.js";
 import { registerDataCommands } from "./commands/data.js";
+import { registerGui } from "./commands/gui.js";
 import { registerMemoryCommands } from "./commands/memory/register.js";
 import { registerTrainActV1 } from "./commands/train-actv1.js";
 
@@ -28,5 +29,7 @@ export function buildProgram(): Command {
       "the vector store (memory.vector_store): upsert, query, delete, stats, index, backup and restore collections",
     );
   registerMemoryCommands(memory);
+
+  registerGui(program);
   return program;
 }

@@ -51,3 +51,23 @@ function badUri(value: string, fix: string): AiosError {
     hint: fix,
   });
 }
+
+/**
+ * The inverse of `parseDatasetUri` for the hf and webdataset backends (the GUI keeps its inline
+ * dataset field in step with the backend's fields this way); a custom path is returned as is.
+ * An hf URI without a name, or a wds URI without a pattern, is the empty string: nothing to say.
+ */
+export function formatDatasetUri(uri: DatasetUri): string {
+  switch (uri.backend) {
+    case "custom":
+      return uri.path;
+    case "hf": {
+      if (uri.name === "") return "";
+      const parts = [uri.name, uri.config ?? "", uri.split ?? ""];
+      while (parts.length > 1 && parts[parts.length - 1] === "") parts.pop();
+      return `hf://${parts.join(":")}`;
+    }
+    case "webdataset":
+      return uri.pattern === "" ? "" : `wds://${uri.pattern}`;
+  }
+}

@@ -1,4 +1,6 @@
 import { spawn } from "node:child_process";
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 export const repoRoot = fileURLToPath(new URL("../../", import.meta.url));
@@ -36,3 +38,27 @@ export function runCli(
 
 /** A Node stack frame line: user-facing errors must not show one. */
 export const STACK_FRAME = /^\s+at .+\(.+:\d+:\d+\)$/m;
+
+/** `hrm-hf train-actv1` writing brain `name` and its metrics `name.jsonl` under `dir`. */
+export function trainArgs(dir: string, name: string, extra: readonly string[]): string[] {
+  return [
+    "hrm-hf",
+    "train-actv1",
+    "--bundle-dir",
+    join(dir, "brains"),
+    "--brain-name",
+    name,
+    "--log-file",
+    join(dir, `${name}.jsonl`),
+    ...extra,
+  ];
+}
+
+/** The records of a metrics JSONL file written by `trainArgs(dir, name, …)`. */
+export async function metricsOf(dir: string, name: string): Promise<Record<string, unknown>[]> {
+  const text = await readFile(join(dir, `${name}.jsonl`), "utf8");
+  return text
+    .trim()
+    .split("\n")
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+}

@@ -3,7 +3,7 @@ import { mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { runCli, STACK_FRAME } from "../helpers/run-cli.js";
+import { metricsOf, runCli, STACK_FRAME, trainArgs } from "../helpers/run-cli.js";
 import { TINY_MODEL_FLAGS } from "../helpers/tiny-model.js";
 
 const shakespeare = join("..", "shared", "datasets", "tinyshakespeare", "input.txt");
@@ -21,27 +21,8 @@ beforeAll(async () => {
   await writeFile(repetitive, `${lines.join("\n")}\n`);
 });
 
-function args(name: string, extra: readonly string[]): string[] {
-  return [
-    "hrm-hf",
-    "train-actv1",
-    "--bundle-dir",
-    join(dir, "brains"),
-    "--brain-name",
-    name,
-    "--log-file",
-    join(dir, `${name}.jsonl`),
-    ...extra,
-  ];
-}
-
-async function records(name: string): Promise<Record<string, unknown>[]> {
-  const text = await readFile(join(dir, `${name}.jsonl`), "utf8");
-  return text
-    .trim()
-    .split("\n")
-    .map((line) => JSON.parse(line) as Record<string, unknown>);
-}
+const args = (name: string, extra: readonly string[]) => trainArgs(dir, name, extra);
+const records = (name: string) => metricsOf(dir, name);
 
 const STEP_FIELDS = [
   "step",

@@ -1,10 +1,10 @@
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { writeWikitextRepo } from "../../helpers/hub-fixtures.js";
 import { type HubServer, startHubServer } from "../../helpers/hub-server.js";
-import { runCli, STACK_FRAME } from "../../helpers/run-cli.js";
+import { metricsOf, runCli, STACK_FRAME, trainArgs } from "../../helpers/run-cli.js";
 import { TINY_MODEL_FLAGS } from "../../helpers/tiny-model.js";
 import { SHARED_DATASETS } from "../fixtures.js";
 
@@ -32,29 +32,19 @@ const train = (
   steps: number,
   extra: readonly string[] = [],
 ) =>
-  aios([
-    "hrm-hf",
-    "train-actv1",
-    ...dataset,
-    "--steps",
-    String(steps),
-    ...TINY_MODEL_FLAGS,
-    "--batch-size",
-    "2",
-    "--bundle-dir",
-    join(dir, "brains"),
-    "--brain-name",
-    name,
-    "--log-file",
-    join(dir, `${name}.jsonl`),
-    ...extra,
-  ]);
+  aios(
+    trainArgs(dir, name, [
+      ...dataset,
+      "--steps",
+      String(steps),
+      ...TINY_MODEL_FLAGS,
+      "--batch-size",
+      "2",
+      ...extra,
+    ]),
+  );
 
-const records = async (name: string) =>
-  (await readFile(join(dir, `${name}.jsonl`), "utf8"))
-    .trim()
-    .split("\n")
-    .map((line) => JSON.parse(line) as Record<string, unknown>);
+const records = (name: string) => metricsOf(dir, name);
 
 describe("aios with the hf backend", () => {
   it("trains 10 steps on WikiText-2 by name, config and split: 10 metric records", async () => {

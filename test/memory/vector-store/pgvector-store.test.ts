@@ -60,3 +60,14 @@ describe("pgvector server connection", () => {
     expect((error as AiosError).message).not.toMatch(/secret/);
   });
 });
+
+describe("pgvector embedded path", () => {
+  it("creates the data directory's missing parents (a fresh checkout has no artifacts/)", async () => {
+    const nested = join(dir, "fresh", "artifacts", "memory", "pgvector");
+    const fresh = vectorStoreConfigSchema.parse({ pgvector: { path: nested } });
+    const store = await createVectorStore("pgvector", fresh, { collection: "fresh" });
+    await store.upsert(["a"], [new Float32Array([1, 0, 0])]);
+    expect(await store.count()).toBe(1);
+    await store.close();
+  });
+});

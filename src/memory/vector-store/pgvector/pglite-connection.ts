@@ -1,4 +1,5 @@
-import { resolve } from "node:path";
+import { mkdir } from "node:fs/promises";
+import { dirname, resolve } from "node:path";
 import type { PGlite } from "@electric-sql/pglite";
 import { AiosError } from "../../../errors.js";
 import type { SqlConnection, SqlQueryable } from "./sql-connection.js";
@@ -16,6 +17,8 @@ async function startPglite(dataDir: string): Promise<PGlite> {
     import("@electric-sql/pglite-pgvector"),
   ]);
   try {
+    // PGlite creates the data directory itself, but not its parents (artifacts/memory/...).
+    await mkdir(dirname(dataDir), { recursive: true });
     const db = await PGlite.create({ dataDir, extensions: { vector } });
     await db.exec("CREATE EXTENSION IF NOT EXISTS vector");
     return db;

@@ -1,0 +1,40 @@
+import {
+  ConfigError,
+  resolveTrainingConfig,
+  type TrainingConfig,
+} from "../config/training-config.js";
+import { isAiosError } from "../errors.js";
+import type { FieldProblem, FormValues } from "./api-types.js";
+import { rawConfigFromForm } from "./form-values.js";
+
+export type FormCheck =
+  | { readonly ok: true; readonly config: TrainingConfig }
+  | { readonly ok: false; readonly problems: readonly FieldProblem[] };
+
+/**
+ * The CLI's validation (`resolveTrainingConfig`, the same rules and messages) applied to the
+ * panel's values, with each problem kept apart so the page can show it beside its field.
+ */
+export function checkForm(
+  values: FormValues,
+  options: { requireDataset?: boolean } = {},
+): FormCheck {
+  try {
+    return { ok: true, config: resolveTrainingConfig(rawConfigFromForm(values), options) };
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      return {
+        ok: false,
+        problems: error.problems.map((p) => ({ key: p.key, message: p.problem, fix: p.fix })),
+      };
+    }
+    // A malformed dataset URI is the only other configuration error: it names the dataset field.
+    if (isAiosError(error) && error.code === "CONFIG_INVALID") {
+      return {
+        ok: false,
+        problems: [{ key: "dataset_file", message: error.message, fix: error.hint ?? "" }],
+      };
+    }
+    throw error;
+  }
+}
