@@ -16,6 +16,10 @@
  * problem, per ../shared/notes/measured.md); the revision by sha; the tree of the config's
  * directory and of the root; then Range GETs, 64 KiB of footer and then the rest. The repo id
  * must be `namespace/name`: the client refuses a bare `wikitext` before sending a request.
+ * With `revision="refs/convert/parquet", data_dir=config` it sends the revision URL-encoded
+ * (`refs%2Fconvert%2Fparquet`) to `revision` and `resolve` (README: 404), then the sha; it
+ * accepts a 404 on the tree of `{config}/data`. From `main` it also reads the footer of the
+ * config's first file (another split's) to infer the features.
  *
  * Revisions are `main` and, where given, `refs/convert/parquet` (the Hub's parquet conversion),
  * each also addressable by its sha. Faults can be switched on per test: Range ignored, a token

@@ -1,8 +1,9 @@
 /**
  * The Hub-shaped test server is only worth testing against if the real client accepts it. Here
- * Python's own `datasets` library streams WikiText-2 from the local server (HF_ENDPOINT), and
- * aios's hf backend reads the same dataset, config and split from the same server: both must
- * see the same rows, in the same order.
+ * Python's own `datasets` library streams WikiText-2 from the local server (HF_ENDPOINT), from
+ * the repo's own files (`main`, mapped by the card's YAML) and from the parquet conversion
+ * (`refs/convert/parquet`, which aios prefers), and aios's hf backend reads the same dataset,
+ * config and split from the same server: all must see the same rows, in the same order.
  */
 import { spawn } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
@@ -17,7 +18,7 @@ import {
   type WikitextSplit,
   writeWikitextRepo,
 } from "../../helpers/hub-fixtures.js";
-import { type HubServer, startHubServer } from "../../helpers/hub-server.js";
+import { type HubServer, PARQUET_REVISION, startHubServer } from "../../helpers/hub-server.js";
 import { pythonWith } from "../../helpers/python-venv.js";
 import { repoRoot } from "../../helpers/run-cli.js";
 
@@ -35,8 +36,12 @@ const REPO = "Salesforce/wikitext";
 const STREAM_ROWS = `
 import json, sys
 from datasets import load_dataset
-name, config, split = sys.argv[1:4]
-ds = load_dataset(name, config, split=split, streaming=True)
+name, config, split, revision = sys.argv[1:5]
+if revision == "main":
+    ds = load_dataset(name, config, split=split, streaming=True)
+else:
+    # The conversion has no card: its configs are directories, as users read it from the Hub.
+    ds = load_dataset(name, revision=revision, data_dir=config, split=split, streaming=True)
 rows = [row["text"] for row in ds]
 print(json.dumps({"features": list(ds.features or {}), "rows": rows}))
 `;
@@ -86,13 +91,13 @@ describe.skipIf(!python.ok)("Python datasets against the local Hub-shaped server
   });
 
   /** Each run gets its own empty cache, so the rows cannot come from an earlier run. */
-  async function streamWithDatasets(split: WikitextSplit): Promise<PythonRows> {
+  async function streamWithDatasets(split: WikitextSplit, revision: string): Promise<PythonRows> {
     const home = await mkdtemp(join(root, `py-${split}-`));
     const env: Record<string, string> = {};
     for (const [key, value] of Object.entries({ ...process.env, ...clientEnv(home) })) {
       if (value !== undefined) env[key] = value;
     }
-    const run = await runPython(["-c", STREAM_ROWS, REPO, WIKITEXT_CONFIG, split], env);
+    const run = await runPython(["-c", STREAM_ROWS, REPO, WIKITEXT_CONFIG, split, revision], env);
     expect(run.code, `datasets failed against ${hub.endpoint}:\n${run.stderr}`).toBe(0);
     return JSON.parse(run.stdout) as PythonRows;
   }
@@ -117,32 +122,48 @@ describe.skipIf(!python.ok)("Python datasets against the local Hub-shaped server
     return rows;
   }
 
+  /** The files of each revision, as `writeWikitextRepo` lays them out. */
+  const dataFile = {
+    main: (split: string) => `/${WIKITEXT_CONFIG}/${split}-00000-of-00001.parquet`,
+    [PARQUET_REVISION]: (split: string) => `/${WIKITEXT_CONFIG}/${split}/0000.parquet`,
+  };
+  const splitPattern = "[a-z]+";
+
   for (const split of ["validation", "test"] as const) {
-    it(`streams every ${split} row that aios streams, in the same order`, async () => {
-      hub.resetLog();
-      const fromPython = await streamWithDatasets(split);
-      // The client really went to the server for the data, not to a cache.
-      const fileGets = hub.requests.filter(
-        (r) => r.method === "GET" && r.url.includes("/resolve/") && r.url.endsWith(".parquet"),
-      );
-      expect(fileGets.length).toBeGreaterThan(0);
-      expect(fileGets.every((r) => r.status === 200 || r.status === 206)).toBe(true);
-
-      // Faithful to the data the server holds: every row, blank lines included.
-      expect(fromPython.features).toEqual(["text"]);
-      expect(fromPython.rows.length).toBe(repo.rows[split].length);
-      expect(fromPython.rows).toEqual(repo.rows[split]);
-
-      // aios skips rows whose text is empty or only whitespace (as the custom and webdataset
-      // backends do), so it is compared with the non-empty rows `datasets` yields.
-      const nonEmpty = fromPython.rows.filter((text) => text.trim() !== "");
-      expect(nonEmpty.length).toBeLessThan(fromPython.rows.length);
+    it(`streams every ${split} row, from main and from the parquet conversion, as aios does`, async () => {
       const fromAios = await streamWithAios(split);
-      expect(fromAios.length).toBe(nonEmpty.length);
-      for (const [i, text] of nonEmpty.entries()) {
-        if (fromAios[i] !== text) expect(fromAios[i], `row ${i} of ${split}`).toBe(text);
+      for (const revision of ["main", PARQUET_REVISION] as const) {
+        hub.resetLog();
+        const fromPython = await streamWithDatasets(split, revision);
+        // The client really fetched this revision's file for the split from the server, not from
+        // a cache. (From `main` it also reads another split's footer, to infer the features.)
+        const fileGets = hub.requests.filter(
+          (r) => r.method === "GET" && r.url.includes("/resolve/") && r.url.endsWith(".parquet"),
+        );
+        const layout = new RegExp(`${dataFile[revision](splitPattern)}$`);
+        for (const get of fileGets) {
+          expect(get.url, revision).toMatch(layout);
+          expect([200, 206], get.url).toContain(get.status);
+        }
+        expect(
+          fileGets.some((get) => get.url.endsWith(dataFile[revision](split))),
+          `${revision}: no GET of ${dataFile[revision](split)}`,
+        ).toBe(true);
+
+        // Faithful to the data the server holds: every row, blank lines included.
+        expect(fromPython.features).toEqual(["text"]);
+        expect(fromPython.rows.length, revision).toBe(repo.rows[split].length);
+        expect(fromPython.rows).toEqual(repo.rows[split]);
+
+        // aios skips rows whose text is empty or only whitespace (as the custom and webdataset
+        // backends do), so it is compared with the non-empty rows `datasets` yields.
+        const nonEmpty = fromPython.rows.filter((text) => text.trim() !== "");
+        expect(nonEmpty.length).toBeLessThan(fromPython.rows.length);
+        expect(fromAios.length, `aios vs datasets at ${revision}`).toBe(nonEmpty.length);
+        for (const [i, text] of nonEmpty.entries()) {
+          if (fromAios[i] !== text) expect(fromAios[i], `row ${i} of ${split}`).toBe(text);
+        }
       }
-      expect(fromAios).toEqual(nonEmpty);
     });
   }
 });
