@@ -47,9 +47,10 @@ export interface ParquetRow {
 }
 
 /**
- * A parquet file's rows, read one row group at a time: memory holds one row group, and over
- * HTTP only the footer and the row groups reached are transferred. Only the text column is
- * read when one is known.
+ * A parquet file's rows, read one row group at a time: over HTTP only the footer and the row
+ * groups reached are transferred. The next row group is requested while the rows of the current
+ * one are consumed, so the network wait overlaps the work downstream; memory holds two row
+ * groups at most. Only the text column is read when one is known.
  */
 export async function* parquetRows(
   file: AsyncBuffer,
@@ -58,25 +59,42 @@ export async function* parquetRows(
   await zstdReady;
   const metadata = await readMetadata(file, options.name);
   const columns = textColumns(metadata, options);
+  const ranges = rowGroupRanges(metadata, options.fromRow);
+  const read = (range: { start: number; end: number }) => {
+    const rows = parquetReadObjects({
+      file,
+      metadata,
+      rowStart: range.start,
+      rowEnd: range.end,
+      compressors,
+      ...(columns === null ? {} : { columns }),
+    });
+    // Handled: a read the consumer never reaches (it stopped early) must not surface.
+    rows.catch(() => {});
+    return rows;
+  };
+  let next = ranges[0] === undefined ? null : read(ranges[0]);
+  for (let g = 0; g < ranges.length && next !== null; g++) {
+    const rows = await next;
+    const following = ranges[g + 1];
+    next = following === undefined ? null : read(following);
+    const start = (ranges[g] as { start: number }).start;
+    for (let i = 0; i < rows.length; i++) {
+      yield { index: start + i, row: rows[i] as Record<string, unknown> };
+    }
+  }
+}
+
+/** Row ranges of the row groups from the one holding `fromRow` on, the first cut at `fromRow`. */
+function rowGroupRanges(metadata: FileMetaData, fromRow: number): { start: number; end: number }[] {
+  const ranges: { start: number; end: number }[] = [];
   let groupStart = 0;
   for (const group of metadata.row_groups) {
     const groupEnd = groupStart + Number(group.num_rows);
-    if (groupEnd > options.fromRow) {
-      const rowStart = Math.max(groupStart, options.fromRow);
-      const rows = await parquetReadObjects({
-        file,
-        metadata,
-        rowStart,
-        rowEnd: groupEnd,
-        compressors,
-        ...(columns === null ? {} : { columns }),
-      });
-      for (let i = 0; i < rows.length; i++) {
-        yield { index: rowStart + i, row: rows[i] as Record<string, unknown> };
-      }
-    }
+    if (groupEnd > fromRow) ranges.push({ start: Math.max(groupStart, fromRow), end: groupEnd });
     groupStart = groupEnd;
   }
+  return ranges;
 }
 
 async function readMetadata(file: AsyncBuffer, name: string): Promise<FileMetaData> {
