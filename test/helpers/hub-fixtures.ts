@@ -2,8 +2,10 @@
  * Dataset repositories on disk in the Hub's layout, built from ../shared/datasets, for the
  * Hub-shaped server (`hub-server.ts`) or for `--hf-name` pointing at a local directory.
  */
+import { spawnSync } from "node:child_process";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
+import { gzipSync } from "node:zlib";
 import { parquetWriteBuffer } from "hyparquet-writer";
 
 /** WikiText-2 v1 as the Hub serves it: one row per line of the raw file, `{text}`. */
@@ -19,10 +21,37 @@ export async function wikitextRows(datasets: string, split: WikitextSplit): Prom
   return lines.map((line) => (line.trim() === "" ? "" : `${line}\n`));
 }
 
-export function textParquet(rows: readonly string[], rowGroupSize = 1000): Buffer {
+export type FixtureCodec = "SNAPPY" | "GZIP" | "ZSTD" | "UNCOMPRESSED";
+
+/**
+ * ZSTD page compression through the Debian `zstd` CLI (Node 20's zlib has no zstd); null when
+ * the CLI is not installed, so callers can say so and skip.
+ */
+export function zstdCompressor(): ((input: Uint8Array) => Uint8Array) | null {
+  if (spawnSync("zstd", ["--version"]).status !== 0) return null;
+  return (input) => {
+    const run = spawnSync("zstd", ["-3", "-q", "-c"], { input, maxBuffer: 1 << 30 });
+    if (run.status !== 0) throw new Error(`zstd failed: ${run.stderr.toString()}`);
+    return new Uint8Array(run.stdout);
+  };
+}
+
+/** A parquet file of one `text` column; ZSTD needs the `zstd` CLI (see `zstdCompressor`). */
+export function textParquet(
+  rows: readonly string[],
+  rowGroupSize = 1000,
+  codec: FixtureCodec = "SNAPPY",
+): Buffer {
+  const zstd = codec === "ZSTD" ? zstdCompressor() : null;
+  if (codec === "ZSTD" && zstd === null) throw new Error("no zstd CLI to write a ZSTD parquet");
   const bytes = parquetWriteBuffer({
     columnData: [{ name: "text", data: [...rows], type: "STRING" }],
     rowGroupSize,
+    codec,
+    compressors: {
+      GZIP: (input: Uint8Array) => gzipSync(input),
+      ...(zstd === null ? {} : { ZSTD: zstd }),
+    },
   });
   return Buffer.from(bytes);
 }

@@ -14,6 +14,7 @@ import {
   textParquet,
   type WikitextRepo,
   writeWikitextRepo,
+  zstdCompressor,
 } from "../../helpers/hub-fixtures.js";
 import { type HubServer, startHubServer } from "../../helpers/hub-server.js";
 import { collect, SHARED_DATASETS } from "../fixtures.js";
@@ -196,6 +197,21 @@ describe("hf backend: resolving a dataset", () => {
       else process.env.HF_ENDPOINT = saved;
     }
   });
+});
+
+describe("hf backend: parquet codecs", () => {
+  const rows = nonEmpty(lineRows);
+  const hasZstd = zstdCompressor() !== null;
+  if (!hasZstd)
+    console.warn("skipping the ZSTD parquet test: the `zstd` CLI that writes it is not installed");
+  for (const codec of ["SNAPPY", "GZIP", "ZSTD", "UNCOMPRESSED"] as const) {
+    it.skipIf(codec === "ZSTD" && !hasZstd)(`reads ${codec} pages`, async () => {
+      const dir = join(root, `codec-${codec}`);
+      await put(join(dir, "train.parquet"), textParquet(rows, 100, codec));
+      const backend = await open({ name: dir, config: null, split: "train" });
+      expect(await collect(backend.iterText())).toEqual(rows);
+    });
+  }
 });
 
 describe("hf backend: streaming", () => {
