@@ -4,10 +4,10 @@
  * the Hub's (`main` with a README whose YAML `configs:` names the file). Nothing is committed:
  * it is rebuilt in a temporary directory on each run.
  */
-import { spawnSync } from "node:child_process";
-import { mkdir, readFile, writeFile } from "node:fs/promises";
-import { dirname, join } from "node:path";
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
 import { parquetWriteBuffer } from "hyparquet-writer";
+import { put, zstdCompressor } from "../test/helpers/hub-fixtures.js";
 
 export interface BenchRepo {
   /** Directory served as the repo's `main`. */
@@ -59,23 +59,13 @@ export function drawRows(lines: readonly string[], rows: number, seed = 1): stri
   return Array.from({ length: rows }, () => lines[Math.floor(next() * lines.length)] as string);
 }
 
-/** ZSTD through the Debian `zstd` CLI (Node 20's zlib has none); null when it is not installed. */
-function zstdCli(): ((input: Uint8Array) => Uint8Array) | null {
-  if (spawnSync("zstd", ["--version"]).status !== 0) return null;
-  return (input) => {
-    const run = spawnSync("zstd", ["-3", "-q", "-c"], { input, maxBuffer: 1 << 30 });
-    if (run.status !== 0) throw new Error(`zstd failed: ${run.stderr.toString()}`);
-    return new Uint8Array(run.stdout.buffer, run.stdout.byteOffset, run.stdout.length);
-  };
-}
-
 export async function writeBenchRepo(
   root: string,
   texts: readonly string[],
   rowGroupSize: number,
   wanted: BenchCodec = "ZSTD",
 ): Promise<BenchRepo> {
-  const zstd = wanted === "ZSTD" ? zstdCli() : null;
+  const zstd = wanted === "ZSTD" ? zstdCompressor() : null;
   const codec = wanted === "ZSTD" && zstd === null ? "SNAPPY" : wanted;
   const bytes = new Uint8Array(
     parquetWriteBuffer({
@@ -117,9 +107,4 @@ export async function writeBenchRepo(
     codec,
     codecNote: codec === wanted ? null : "no `zstd` CLI on PATH: wrote SNAPPY instead of ZSTD",
   };
-}
-
-async function put(path: string, content: string | Uint8Array): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
-  await writeFile(path, content);
 }
