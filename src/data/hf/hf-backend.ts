@@ -12,7 +12,7 @@ import { cachedSplit, type DownloadProgress, hfCacheRoot } from "./hf-cache.js";
 import { type HfPosition, parseHfPosition } from "./hf-position.js";
 import { httpRangeBuffer } from "./http-range-buffer.js";
 import { type HubClient, hubClient } from "./hub-client.js";
-import { parquetRows } from "./parquet-rows.js";
+import { parquetRowGroups } from "./parquet-rows.js";
 import { type HfDataFile, type ResolvedSplit, resolveSplit } from "./resolve-split.js";
 import { resumableDownload } from "./resumable-download.js";
 
@@ -73,7 +73,10 @@ export async function openHfBackend(options: HfBackendOptions): Promise<HfBacken
 export class HfBackend implements DatasetBackend {
   readonly kind = "hf" as const;
   readonly description: string;
-  private current: HfPosition = { epoch: 0, file: 0, row: 0 };
+  // The position as plain numbers, set per row on the hot path; an object only in `position()`.
+  private epoch = 0;
+  private file = 0;
+  private row = 0;
   private yielded = 0;
   private tally = new RowTally();
 
@@ -87,7 +90,7 @@ export class HfBackend implements DatasetBackend {
   }
 
   position(): BackendPosition {
-    return { ...this.current };
+    return { epoch: this.epoch, file: this.file, row: this.row };
   }
 
   stats(): BackendStats {
@@ -103,7 +106,7 @@ export class HfBackend implements DatasetBackend {
       options.from === undefined
         ? { epoch: 0, file: 0, row: 0 }
         : parseHfPosition(options.from, this.description, this.resolved.files.length);
-    this.current = from;
+    ({ epoch: this.epoch, file: this.file, row: this.row } = from);
     this.yielded = 0;
     this.tally = new RowTally();
     return this.samples(from, options.loop ?? false);
@@ -119,17 +122,25 @@ export class HfBackend implements DatasetBackend {
       for (let index = start.file; index < this.resolved.files.length; index++) {
         const file = this.resolved.files[index] as HfDataFile;
         const firstRow = index === start.file ? start.row : 0;
-        for await (const { row, result } of this.rowsOf(file, firstRow)) {
-          this.current = { epoch, file: index, row: row + 1 };
-          if (result.kind === "bad") tally.bad(displayFile(file), result);
-          else if (result.kind === "skipped") tally.skip(result.reason);
-          else {
-            texts++;
-            this.yielded++;
-            yield result.text;
+        this.epoch = epoch;
+        this.file = index;
+        // Rows come in blocks (a parquet row group) and are handled in a plain loop: one
+        // generator hop per sample yielded, none per row inside the backend.
+        for await (const block of this.rowBlocks(file, firstRow)) {
+          for (let i = 0; i < block.results.length; i++) {
+            const result = block.results[i] as RowResult;
+            this.row = block.start + i + 1;
+            if (result.kind === "bad") tally.bad(displayFile(file), result);
+            else if (result.kind === "skipped") tally.skip(result.reason);
+            else {
+              texts++;
+              this.yielded++;
+              yield result.text;
+            }
           }
         }
-        this.current = { epoch, file: index + 1, row: 0 };
+        this.file = index + 1;
+        this.row = 0;
       }
       const resumedTail = epoch === from.epoch && (from.file > 0 || from.row > 0);
       if (texts === 0 && !resumedTail) throw tally.noSamplesError(this.description);
@@ -143,27 +154,34 @@ export class HfBackend implements DatasetBackend {
     }
   }
 
-  /** Each row of a file from `firstRow` on, with its index in the file. */
-  private async *rowsOf(
-    file: HfDataFile,
-    firstRow: number,
-  ): AsyncGenerator<{ row: number; result: RowResult }> {
+  /** The rows of a file from `firstRow` on, in blocks: a parquet row group, or `LINE_BLOCK` lines. */
+  private async *rowBlocks(file: HfDataFile, firstRow: number): AsyncGenerator<RowBlock> {
     const textField = this.options.textField;
     if (file.format === "parquet") {
       const buffer = file.remote
         ? httpRangeBuffer(this.hub, file.location, file.size)
         : await asyncBufferFromFile(file.location);
-      const rows = parquetRows(buffer, { fromRow: firstRow, textField, name: file.location });
-      for await (const { index, row } of rows) {
-        yield { row: index, result: pickJsonText(jsonSafe(row), textField, `row ${index}`) };
+      const groups = parquetRowGroups(buffer, {
+        fromRow: firstRow,
+        textField,
+        name: file.location,
+      });
+      for await (const { start, rows } of groups) {
+        yield { start, results: rows.map((row, i) => rowText(row, textField, start + i)) };
       }
       return;
     }
     let row = 0;
+    let block: RowBlock = { start: firstRow, results: [] };
     for await (const result of readRows(this.lineFile(file), textField)) {
-      if (row >= firstRow) yield { row, result };
-      row++;
+      if (row++ < firstRow) continue;
+      block.results.push(result);
+      if (block.results.length === LINE_BLOCK) {
+        yield block;
+        block = { start: row, results: [] };
+      }
     }
+    if (block.results.length > 0) yield block;
   }
 
   /** A jsonl/json/csv/txt file as the custom backend's readers take it, its bytes from disk or HTTP. */
@@ -173,6 +191,21 @@ export class HfBackend implements DatasetBackend {
       file.remote ? resumableDownload(this.hub, file.location) : createReadStream(file.location);
     return { path: file.location, format, gzip: file.gzip, open };
   }
+}
+
+/** Rows of a file that are handled together; `start` is the index of the first in its file. */
+interface RowBlock {
+  readonly start: number;
+  readonly results: RowResult[];
+}
+
+/** Rows of a line format (jsonl/csv/txt) handed on together. */
+const LINE_BLOCK = 256;
+
+/** A parquet row's text; only a row without a text column is turned into JSON, and made JSON-safe first. */
+function rowText(row: Record<string, unknown>, textField: string | null, index: number): RowResult {
+  const whole = textField === null && !("text" in row) && !("content" in row);
+  return pickJsonText(whole ? jsonSafe(row) : row, textField, `row ${index}`);
 }
 
 function displayFile(file: HfDataFile): DatasetFile {

@@ -41,21 +41,23 @@ export interface ParquetRowsOptions {
   readonly name: string;
 }
 
-export interface ParquetRow {
-  readonly index: number;
-  readonly row: Record<string, unknown>;
+/** The rows of one row group (or its tail, when reading starts inside it). */
+export interface ParquetRowGroup {
+  /** Index of the first row within the file. */
+  readonly start: number;
+  readonly rows: Record<string, unknown>[];
 }
 
 /**
- * A parquet file's rows, read one row group at a time: over HTTP only the footer and the row
+ * A parquet file's rows, one row group at a time: over HTTP only the footer and the row
  * groups reached are transferred. The next row group is requested while the rows of the current
  * one are consumed, so the network wait overlaps the work downstream; memory holds two row
  * groups at most. Only the text column is read when one is known.
  */
-export async function* parquetRows(
+export async function* parquetRowGroups(
   file: AsyncBuffer,
   options: ParquetRowsOptions,
-): AsyncGenerator<ParquetRow> {
+): AsyncGenerator<ParquetRowGroup> {
   await zstdReady;
   const metadata = await readMetadata(file, options.name);
   const columns = textColumns(metadata, options);
@@ -78,10 +80,10 @@ export async function* parquetRows(
     const rows = await next;
     const following = ranges[g + 1];
     next = following === undefined ? null : read(following);
-    const start = (ranges[g] as { start: number }).start;
-    for (let i = 0; i < rows.length; i++) {
-      yield { index: start + i, row: rows[i] as Record<string, unknown> };
-    }
+    yield {
+      start: (ranges[g] as { start: number }).start,
+      rows: rows as Record<string, unknown>[],
+    };
   }
 }
 
