@@ -1,8 +1,8 @@
 import { existsSync } from "node:fs";
-import { mkdtemp, readFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, onTestFinished } from "vitest";
 import { parse } from "yaml";
 import { trainingFields } from "../../src/config/fields.js";
 import { runCli, STACK_FRAME } from "../helpers/run-cli.js";
@@ -59,6 +59,7 @@ describe("aios CLI", () => {
 
   it("prints the resolved config and first samples on --dry-run and trains nothing", async () => {
     const dir = await mkdtemp(join(tmpdir(), "aios-dry-"));
+    onTestFinished(() => rm(dir, { recursive: true, force: true }));
     const log = join(dir, "metrics.jsonl");
     const { code, stdout } = await runCli([
       "hrm-hf",

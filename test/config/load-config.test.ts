@@ -1,19 +1,18 @@
-import { mkdtemp, readFile, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { readFile } from "node:fs/promises";
 import { describe, expect, it } from "vitest";
 import { trainingFields } from "../../src/config/fields.js";
 import { parseConfigText, resolveConfig } from "../../src/config/load-config.js";
 import { memoryConfigSchema } from "../../src/config/memory-config.js";
 import { AiosError } from "../../src/errors.js";
+import { fixtureDir } from "../data/fixtures.js";
 
 const defaultYamlPath = new URL("../../config/default.yaml", import.meta.url);
 
+const fixtures = await fixtureDir();
+let written = 0;
+
 async function writeYaml(text: string): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), "aios-config-"));
-  const path = join(dir, "config.yaml");
-  await writeFile(path, text);
-  return path;
+  return fixtures.write(`config-${written++}.yaml`, text);
 }
 
 async function rejection(promise: Promise<unknown>): Promise<AiosError> {

@@ -1,8 +1,8 @@
 import { spawnSync } from "node:child_process";
-import { mkdtemp, readFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, onTestFinished } from "vitest";
 import { type Architecture, paramLayout } from "../../src/train/architecture.js";
 import { decodeSafetensors } from "../../src/train/safetensors.js";
 import { pythonWith } from "../helpers/python-venv.js";
@@ -29,6 +29,7 @@ print(json.dumps(out))
 describe.skipIf(!python.ok)("model.safetensors in Python", () => {
   it("holds every documented tensor with its name, shape and values", async () => {
     const dir = await mkdtemp(join(tmpdir(), "aios-st-"));
+    onTestFinished(() => rm(dir, { recursive: true, force: true }));
     const flags = [...TINY_MODEL_FLAGS, "--batch-size", "2", "--pos-encodings", "learned"];
     const r = await runCli([
       "hrm-hf",

@@ -1,8 +1,8 @@
 import { existsSync } from "node:fs";
-import { mkdtemp, readFile, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { metricsOf, runCli, STACK_FRAME, trainArgs } from "../helpers/run-cli.js";
 import { TINY_MODEL_FLAGS } from "../helpers/tiny-model.js";
 
@@ -13,6 +13,8 @@ const tiny = [...TINY_MODEL_FLAGS, "--batch-size", "4"];
 
 let dir: string;
 let repetitive: string;
+
+afterAll(() => rm(dir, { recursive: true, force: true }));
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), "aios-train-"));

@@ -1,8 +1,8 @@
 import { spawnSync } from "node:child_process";
-import { mkdtemp, readFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli, STACK_FRAME } from "../../helpers/run-cli.js";
 import { TINY_MODEL_FLAGS } from "../../helpers/tiny-model.js";
 
@@ -11,6 +11,8 @@ const hasTar = spawnSync("tar", ["--version"]).status === 0;
 if (!hasTar) console.warn("skipping the GNU tar listing test: `tar` is not installed");
 let dir: string;
 let pattern: string;
+
+afterAll(() => rm(dir, { recursive: true, force: true }));
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), "aios-wds-cli-"));
