@@ -8,7 +8,7 @@ import {
   TraceVectorStore,
 } from "../../src/memory/cognitive/trace-vector-store.js";
 import { createVectorStore } from "../../src/memory/vector-store/create-vector-store.js";
-import { runCli, STACK_FRAME } from "../helpers/run-cli.js";
+import { runCli, STACK_FRAME, trainArgs } from "../helpers/run-cli.js";
 import { TINY_MODEL_FLAGS } from "../helpers/tiny-model.js";
 
 let dir: string;
@@ -47,26 +47,20 @@ async function traceConfig(name: string, backend: "lancedb" | "pgvector", warmSt
 }
 
 function train(name: string, config: string, extra: readonly string[] = []) {
-  return runCli([
-    "hrm-hf",
-    "train-actv1",
-    "--config",
-    config,
-    "--dataset-file",
-    text,
-    ...TINY_MODEL_FLAGS,
-    "--batch-size",
-    "4",
-    "--steps",
-    "4",
-    "--bundle-dir",
-    join(dir, "brains"),
-    "--brain-name",
-    name,
-    "--log-file",
-    join(dir, `${name}.jsonl`),
-    ...extra,
-  ]);
+  return runCli(
+    trainArgs(dir, name, [
+      "--config",
+      config,
+      "--dataset-file",
+      text,
+      ...TINY_MODEL_FLAGS,
+      "--batch-size",
+      "4",
+      "--steps",
+      "4",
+      ...extra,
+    ]),
+  );
 }
 
 async function traceRecords(name: string): Promise<Record<string, unknown>[]> {

@@ -4,6 +4,7 @@ import { homedir } from "node:os";
 import { dirname, join } from "node:path";
 import { pipeline } from "node:stream/promises";
 import { AiosError, errnoCode } from "../../errors.js";
+import { formatBytes } from "../../format-bytes.js";
 import type { HubClient } from "./hub-client.js";
 import type { HfDataFile, ResolvedSplit, SplitRequest } from "./resolve-split.js";
 import { type DownloadStats, resumableDownload } from "./resumable-download.js";
@@ -109,10 +110,4 @@ async function sizeOf(path: string): Promise<number | null> {
 
 function safeSegment(revision: string): string {
   return revision.replace(/[^A-Za-z0-9._-]/g, "_");
-}
-
-function formatBytes(bytes: number): string {
-  return bytes >= 1 << 20
-    ? `${(bytes / (1 << 20)).toFixed(1)} MiB`
-    : `${(bytes / 1024).toFixed(1)} KiB`;
 }

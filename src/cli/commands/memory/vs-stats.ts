@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { formatBytes } from "../../../format-bytes.js";
 import { addStoreOptions, printJson, type StoreOptions, withStore } from "./store-options.js";
 
 export function registerVsStats(memory: Command): void {
@@ -28,22 +29,11 @@ export function registerVsStats(memory: Command): void {
           "storage",
           stats.storageBytes === null
             ? "unknown (the backend does not report it)"
-            : formatBytes(stats.storageBytes),
+            : `${formatBytes(stats.storageBytes)} (${stats.storageBytes} bytes)`,
         ],
         ["index", stats.indexed ? "ANN index" : "none (exact search)"],
       ];
       for (const [key, value] of lines) process.stdout.write(`${`${key}:`.padEnd(12)}${value}\n`);
     });
   });
-}
-
-function formatBytes(bytes: number): string {
-  const units = ["B", "KiB", "MiB", "GiB", "TiB"];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit += 1;
-  }
-  return `${unit === 0 ? value : value.toFixed(1)} ${units[unit]} (${bytes} bytes)`;
 }
