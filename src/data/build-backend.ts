@@ -48,7 +48,7 @@ const builders: Record<BackendKind, BackendBuilder> = {
       tokenEnv: config.hf_token_env,
       warn: options.warn ?? warnOnStderr,
       log: options.log ?? logOnStderr,
-      ...(options.onDownload === undefined ? {} : { onDownload: options.onDownload }),
+      onDownload: options.onDownload,
     });
   },
   webdataset: async (config, options) => {

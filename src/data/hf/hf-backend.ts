@@ -44,12 +44,8 @@ export interface HfBackendOptions {
  * unreachable Hub fail before training starts; rows are read when iterated.
  */
 export async function openHfBackend(options: HfBackendOptions): Promise<HfBackend> {
-  const hub = hubClient({
-    tokenEnv: options.tokenEnv,
-    ...(options.endpoint === undefined ? {} : { endpoint: options.endpoint }),
-    ...(options.env === undefined ? {} : { env: options.env }),
-    ...(options.retry === undefined ? {} : { retry: options.retry }),
-  });
+  const { tokenEnv, endpoint, env, retry } = options;
+  const hub = hubClient({ tokenEnv, endpoint, env, retry });
   const request = { name: options.name, config: options.config, split: options.split };
   const resolved = options.streaming
     ? await resolveSplit(hub, request)

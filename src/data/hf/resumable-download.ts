@@ -30,6 +30,11 @@ async function* chunks(hub: HubClient, url: string, stats: DownloadStats): Async
   for (let resume = 0; ; resume++) {
     const headers: Record<string, string> = received > 0 ? { Range: `bytes=${received}-` } : {};
     const response = await hubFetch(hub, url, { headers });
+    // The connection broke after the last byte: nothing is left to fetch.
+    if (response.status === 416 && received > 0) {
+      await response.body?.cancel();
+      return;
+    }
     if (response.status === 404)
       throw new AiosError("DATASET_NOT_FOUND", `${url} not found (HTTP 404)`, {
         hint: "the dataset changed since its files were listed; run again",
