@@ -1,9 +1,9 @@
 import { spawnSync } from "node:child_process";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runCli, STACK_FRAME } from "../../helpers/run-cli.js";
+import { metricsOf, runCli, STACK_FRAME, trainArgs } from "../../helpers/run-cli.js";
 import { TINY_MODEL_FLAGS } from "../../helpers/tiny-model.js";
 
 const shakespeare = join("..", "shared", "datasets", "tinyshakespeare", "input.txt");
@@ -46,30 +46,22 @@ describe("aios with WebDataset shards", () => {
 
   it("trains 10 steps from 2 local shards: 10 metric records and no warnings", async () => {
     const two = pattern.replace("{000000..000008}", "{000000..000001}");
-    const log = join(dir, "metrics.jsonl");
-    const r = await runCli([
-      "hrm-hf",
-      "train-actv1",
-      "--dataset-backend",
-      "webdataset",
-      "--wds-pattern",
-      two,
-      "--steps",
-      "10",
-      ...TINY_MODEL_FLAGS,
-      "--batch-size",
-      "4",
-      "--bundle-dir",
-      join(dir, "brains"),
-      "--log-file",
-      log,
-    ]);
+    const r = await runCli(
+      trainArgs(dir, "wds-ten", [
+        "--dataset-backend",
+        "webdataset",
+        "--wds-pattern",
+        two,
+        "--steps",
+        "10",
+        ...TINY_MODEL_FLAGS,
+        "--batch-size",
+        "4",
+      ]),
+    );
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).not.toMatch(/warn/i);
-    const records = (await readFile(log, "utf8"))
-      .trim()
-      .split("\n")
-      .map((l) => JSON.parse(l));
+    const records = await metricsOf(dir, "wds-ten");
     expect(records).toHaveLength(10);
     expect(records.every((x) => x.backend === "webdataset")).toBe(true);
   });
@@ -77,42 +69,33 @@ describe("aios with WebDataset shards", () => {
   it("--resume continues the shard stream exactly, shuffle buffer included", async () => {
     const two = pattern.replace("{000000..000008}", "{000000..000001}");
     const run = async (name: string, steps: number, resume: boolean) => {
-      const r = await runCli([
-        "hrm-hf",
-        "train-actv1",
-        "--dataset-backend",
-        "webdataset",
-        "--wds-pattern",
-        two,
-        "--wds-shuffle",
-        "50",
-        "--steps",
-        String(steps),
-        "--halt-max-steps",
-        "1",
-        "--workers",
-        "1",
-        ...TINY_MODEL_FLAGS,
-        "--batch-size",
-        "2",
-        "--bundle-dir",
-        join(dir, "brains"),
-        "--brain-name",
-        name,
-        "--log-file",
-        join(dir, `${name}.jsonl`),
-        ...(resume ? ["--resume"] : []),
-      ]);
+      const r = await runCli(
+        trainArgs(dir, name, [
+          "--dataset-backend",
+          "webdataset",
+          "--wds-pattern",
+          two,
+          "--wds-shuffle",
+          "50",
+          "--steps",
+          String(steps),
+          "--halt-max-steps",
+          "1",
+          "--workers",
+          "1",
+          ...TINY_MODEL_FLAGS,
+          "--batch-size",
+          "2",
+          ...(resume ? ["--resume"] : []),
+        ]),
+      );
       expect(r.code, r.stderr).toBe(0);
     };
     await run("wds-straight", 5, false);
     await run("wds-split", 3, false);
     await run("wds-split", 2, true);
     const losses = async (name: string) =>
-      (await readFile(join(dir, `${name}.jsonl`), "utf8"))
-        .trim()
-        .split("\n")
-        .map((l) => JSON.parse(l).lm_loss as number);
+      (await metricsOf(dir, name)).map((record) => record.lm_loss as number);
     const straight = await losses("wds-straight");
     const split = await losses("wds-split");
     expect(split).toHaveLength(5);
