@@ -10,6 +10,7 @@ import { afterAll } from "vitest";
 import { vectorStoreConfigSchema } from "../../../src/config/memory-config.js";
 import { createVectorStore } from "../../../src/memory/vector-store/create-vector-store.js";
 import type { VectorStoreClient } from "../../../src/memory/vector-store/types.js";
+import { QDRANT_SKIP_REASON, qdrantConfigFromEnv } from "../../helpers/qdrant-env.js";
 
 export interface TestDriver {
   readonly name: string;
@@ -17,9 +18,6 @@ export interface TestDriver {
   readonly open: ((collection: string) => Promise<VectorStoreClient>) | null;
   readonly skipReason: string;
 }
-
-export const QDRANT_SKIP_REASON =
-  "QDRANT_URL is not set, so no Qdrant server to test against (docker compose up -d qdrant, then QDRANT_URL=http://localhost:6333 npm test)";
 
 /** Call at module level: creates the embedded stores' temporary directories and removes them after. */
 export async function testDrivers(label: string): Promise<TestDriver[]> {
@@ -39,21 +37,11 @@ export async function testDrivers(label: string): Promise<TestDriver[]> {
       skipReason: "",
     },
   ];
-  const qdrantUrl = process.env.QDRANT_URL;
-  if (qdrantUrl === undefined || qdrantUrl === "") {
+  const qdrant = qdrantConfigFromEnv("aios_cog");
+  if (qdrant === null) {
     process.stdout.write(`qdrant ${label} tests skipped: ${QDRANT_SKIP_REASON}\n`);
     drivers.push({ name: "qdrant", open: null, skipReason: QDRANT_SKIP_REASON });
   } else {
-    const url = new URL(qdrantUrl);
-    const qdrant = vectorStoreConfigSchema.parse({
-      collection_prefix: `aios_cog_${Date.now() % 1_000_000}`,
-      qdrant: {
-        host: url.hostname,
-        port: Number(url.port || 6333),
-        https: url.protocol === "https:",
-        api_key: process.env.QDRANT_API_KEY || null,
-      },
-    });
     drivers.push({
       name: "qdrant",
       open: (collection) => createVectorStore("qdrant", qdrant, { collection }),

@@ -6,28 +6,17 @@ import { parseFilter } from "../../../src/memory/vector-store/filter.js";
 import { pointIdFor } from "../../../src/memory/vector-store/qdrant/point-id.js";
 import { filterToQdrant } from "../../../src/memory/vector-store/qdrant/qdrant-filter.js";
 import { closedPort } from "../../helpers/closed-port.js";
+import { QDRANT_SKIP_REASON, qdrantConfigFromEnv } from "../../helpers/qdrant-env.js";
 import { describeVectorStoreConformance } from "./conformance.js";
 
-const qdrantUrl = process.env.QDRANT_URL;
-const SKIP_REASON =
-  "QDRANT_URL is not set, so no Qdrant server to test against (docker compose up -d qdrant, then QDRANT_URL=http://localhost:6333 npm test)";
+const config = qdrantConfigFromEnv("aios_test");
 
-if (qdrantUrl === undefined || qdrantUrl === "") {
-  process.stdout.write(`qdrant conformance skipped: ${SKIP_REASON}\n`);
-  describe.skip(`qdrant: VectorStoreClient conformance (skipped: ${SKIP_REASON})`, () => {
+if (config === null) {
+  process.stdout.write(`qdrant conformance skipped: ${QDRANT_SKIP_REASON}\n`);
+  describe.skip(`qdrant: VectorStoreClient conformance (skipped: ${QDRANT_SKIP_REASON})`, () => {
     it("runs against a live server", () => {});
   });
 } else {
-  const url = new URL(qdrantUrl);
-  const config = vectorStoreConfigSchema.parse({
-    collection_prefix: `aios_test_${Date.now() % 1_000_000}`,
-    qdrant: {
-      host: url.hostname,
-      port: Number(url.port || 6333),
-      https: url.protocol === "https:",
-      api_key: process.env.QDRANT_API_KEY || null,
-    },
-  });
   describeVectorStoreConformance("qdrant", {
     open: (collection) => createVectorStore("qdrant", config, { collection }),
   });
