@@ -1,5 +1,5 @@
 import { type Command, CommanderError } from "commander";
-import { isAiosError } from "../errors.js";
+import { isAiosError } from "../core/errors.js";
 
 /**
  * Runs the CLI and turns failures into one clear message: an AiosError prints its message and

@@ -1,4 +1,4 @@
-import { AiosError } from "../errors.js";
+import { AiosError } from "../core/errors.js";
 
 /** What a `--dataset-file` value says about the backend, per the design's URI appendix. */
 export type DatasetUri =

@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { parseDocument } from "yaml";
-import { AiosError, errnoCode } from "../errors.js";
+import { AiosError, errnoCode } from "../core/errors.js";
 import { type TrainingFieldKey, trainingFields } from "./fields.js";
 import { type MemoryConfig, memoryConfigSchema } from "./memory-config.js";
 import {

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { AiosError } from "../errors.js";
+import { AiosError } from "../core/errors.js";
 import { looksLikeShards, parseDatasetUri } from "./dataset-uri.js";
 import { type FieldSpec, type TrainingFieldKey, trainingFields } from "./fields.js";
 

@@ -1,5 +1,5 @@
 import type { TrainingConfig } from "../config/training-config.js";
-import { AiosError } from "../errors.js";
+import { AiosError } from "../core/errors.js";
 import { openCustomBackend } from "./custom/custom-backend.js";
 import { openHfBackend } from "./hf/hf-backend.js";
 import type { DownloadProgress } from "./hf/hf-cache.js";

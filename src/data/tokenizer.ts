@@ -1,5 +1,5 @@
 import { decode, encode, vocabularySize } from "gpt-tokenizer/encoding/r50k_base";
-import { AiosError } from "../errors.js";
+import { AiosError } from "../core/errors.js";
 
 /** Text ↔ token ids, as the trainer sees them. */
 export interface Tokenizer {

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { AiosError, isAiosError } from "../errors.js";
+import { AiosError, isAiosError } from "../core/errors.js";
 import type { ApiError } from "./api-types.js";
 
 /** Largest request body the API accepts: form state is a few kilobytes. */

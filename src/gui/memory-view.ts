@@ -4,7 +4,7 @@ import {
   type VectorStoreConfig,
   vectorStoreBackends,
 } from "../config/memory-config.js";
-import { AiosError } from "../errors.js";
+import { AiosError } from "../core/errors.js";
 import { createVectorStore } from "../memory/vector-store/create-vector-store.js";
 import { randomVectors } from "../memory/vector-store/random-vectors.js";
 import type { VectorStoreClient } from "../memory/vector-store/types.js";

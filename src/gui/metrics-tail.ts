@@ -1,5 +1,5 @@
 import { open, stat } from "node:fs/promises";
-import { errnoCode } from "../errors.js";
+import { errnoCode } from "../core/errors.js";
 
 /** How often the file is looked at; appends are one line per optimizer step. */
 const POLL_MS = 200;

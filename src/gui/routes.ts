@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { AiosError } from "../errors.js";
+import { AiosError } from "../core/errors.js";
 import { estimateTrainingMemory } from "../train/memory-estimate.js";
 import type { FormValues } from "./api-types.js";
 import { estimateDataset } from "./dataset-estimate.js";

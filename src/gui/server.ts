@@ -1,7 +1,7 @@
 import { createServer, type Server } from "node:http";
 import { fileURLToPath } from "node:url";
 import type { VectorStoreConfig } from "../config/memory-config.js";
-import { AiosError, errnoCode } from "../errors.js";
+import { AiosError, errnoCode } from "../core/errors.js";
 import { MemoryView } from "./memory-view.js";
 import { handleRequest } from "./routes.js";
 import { GuiStateStore } from "./state-store.js";

@@ -1,6 +1,6 @@
 import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
-import { AiosError, errnoCode } from "../errors.js";
+import { AiosError, errnoCode } from "../core/errors.js";
 import type { FormValues, GuiState } from "./api-types.js";
 import { defaultFormValues } from "./form-values.js";
 

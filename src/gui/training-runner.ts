@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { resolve as resolvePath } from "node:path";
 import type { TrainingConfig } from "../config/training-config.js";
-import { AiosError } from "../errors.js";
+import { AiosError } from "../core/errors.js";
 import type { MetricView, RunStatus } from "./api-types.js";
 import { trainingFlags } from "./config-flags.js";
 import { fileSize, MetricsTail } from "./metrics-tail.js";

@@ -3,7 +3,7 @@ import {
   resolveTrainingConfig,
   type TrainingConfig,
 } from "../config/training-config.js";
-import { isAiosError } from "../errors.js";
+import { isAiosError } from "../core/errors.js";
 import type { FieldProblem, FormValues } from "./api-types.js";
 import { rawConfigFromForm } from "./form-values.js";
 

@@ -1,4 +1,4 @@
-import type { Prng } from "./prng.js";
+import type { Prng } from "../core/prng.js";
 
 /** One batch row's ACT state: its sequence and how many segments it has run on it. */
 export interface ActRow {

@@ -1,7 +1,7 @@
 import { mkdir, readdir, readFile, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { TrainingConfig } from "../config/training-config.js";
-import { AiosError, errnoCode } from "../errors.js";
+import { AiosError, errnoCode } from "../core/errors.js";
 import type { Architecture, ParamLayout } from "./architecture.js";
 import { encodeModelWeights } from "./weights-file.js";
 

@@ -1,10 +1,10 @@
 import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { AiosError, errnoCode } from "../core/errors.js";
+import type { PrngState } from "../core/prng.js";
 import type { StreamPosition } from "../data/types.js";
-import { AiosError, errnoCode } from "../errors.js";
 import type { SavedActRow } from "./act-batch.js";
 import { ARCHITECTURE_KEYS, type Architecture } from "./architecture.js";
-import type { PrngState } from "./prng.js";
 import { decodeSafetensors, encodeSafetensors } from "./safetensors.js";
 
 /** Everything `--resume` needs besides the weights and optimizer moments. */

@@ -1,5 +1,5 @@
+import { Prng } from "../core/prng.js";
 import type { ParamLayout } from "./architecture.js";
-import { Prng } from "./prng.js";
 
 /**
  * Fresh weights for a layout, seeded: tensors are filled in layout order from one stream, so

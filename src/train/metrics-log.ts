@@ -1,6 +1,6 @@
 import { appendFile, mkdir } from "node:fs/promises";
 import { dirname } from "node:path";
-import { AiosError } from "../errors.js";
+import { AiosError } from "../core/errors.js";
 
 /** One optimizer step, as appended to the metrics JSONL (fields documented in the README). */
 export interface StepRecord {

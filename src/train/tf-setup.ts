@@ -3,7 +3,7 @@ import * as tf from "@tensorflow/tfjs-core";
 // loadable by Node (extensionless ESM imports); the union package registers them all on load.
 import "@tensorflow/tfjs";
 import { type BackendWasm, setThreadsCount } from "@tensorflow/tfjs-backend-wasm";
-import { AiosError } from "../errors.js";
+import { AiosError } from "../core/errors.js";
 
 /**
  * TF.js engine for training: tfjs-core with the WASM (SIMD) backend.

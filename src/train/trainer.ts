@@ -1,9 +1,10 @@
 import { existsSync } from "node:fs";
 import { type MemoryConfig, memoryConfigSchema } from "../config/memory-config.js";
 import type { TrainingConfig } from "../config/training-config.js";
+import { AiosError } from "../core/errors.js";
+import { Prng } from "../core/prng.js";
 import type { SequenceStream } from "../data/pipeline.js";
 import type { StreamPosition } from "../data/types.js";
-import { AiosError } from "../errors.js";
 import { ActBatch } from "./act-batch.js";
 import { learningRate } from "./adamw.js";
 import {
@@ -28,7 +29,6 @@ import {
 import type { TrainEvent } from "./events.js";
 import { initialParams } from "./init.js";
 import { type EvalRecord, MetricsLog, type StepRecord } from "./metrics-log.js";
-import { Prng } from "./prng.js";
 import { ReplicaPool } from "./replica-pool.js";
 import { TraceSync } from "./trace-sync.js";
 

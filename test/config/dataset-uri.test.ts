@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { looksLikeShards, parseDatasetUri } from "../../src/config/dataset-uri.js";
-import { AiosError } from "../../src/errors.js";
+import { AiosError } from "../../src/core/errors.js";
 
 describe("dataset URIs", () => {
   it("maps file:// to the custom backend with the decoded path", () => {

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { trainingFields } from "../../src/config/fields.js";
 import { parseConfigText, resolveConfig } from "../../src/config/load-config.js";
 import { memoryConfigSchema } from "../../src/config/memory-config.js";
-import { AiosError } from "../../src/errors.js";
+import { AiosError } from "../../src/core/errors.js";
 import { fixtureDir } from "../data/fixtures.js";
 
 const defaultYamlPath = new URL("../../config/default.yaml", import.meta.url);

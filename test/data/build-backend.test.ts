@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { resolveTrainingConfig } from "../../src/config/training-config.js";
+import type { AiosError } from "../../src/core/errors.js";
 import { buildBackend } from "../../src/data/build-backend.js";
-import type { AiosError } from "../../src/errors.js";
 import { collect, fixtureDir } from "./fixtures.js";
 
 const { write } = await fixtureDir();

@@ -1,8 +1,8 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { AiosError } from "../../src/core/errors.js";
 import { loadTokenizer } from "../../src/data/tokenizer.js";
-import { AiosError } from "../../src/errors.js";
 import { SHARED_DATASETS } from "./fixtures.js";
 
 describe("tokenizer", () => {

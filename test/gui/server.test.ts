@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { defaultOf } from "../../src/config/field-kinds.js";
 import { trainingFields } from "../../src/config/fields.js";
 import { vectorStoreConfigSchema } from "../../src/config/memory-config.js";
-import { isAiosError } from "../../src/errors.js";
+import { isAiosError } from "../../src/core/errors.js";
 import type { FormView, GuiState, RunStatus, ValidateResponse } from "../../src/gui/api-types.js";
 import { type GuiServer, startGuiServer } from "../../src/gui/server.js";
 import { SHARED_DATASETS } from "../data/fixtures.js";

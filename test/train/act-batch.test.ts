@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { Prng } from "../../src/core/prng.js";
 import { ActBatch } from "../../src/train/act-batch.js";
-import { Prng } from "../../src/train/prng.js";
 
 const T = 3;
 

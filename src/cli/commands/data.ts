@@ -1,7 +1,7 @@
 import type { Command } from "commander";
+import { AiosError } from "../../core/errors.js";
 import { previewSamples } from "../../data/pipeline.js";
 import { writeShards } from "../../data/webdataset/write-shards.js";
-import { AiosError } from "../../errors.js";
 import { addTrainingOptions } from "../field-options.js";
 import { openBackend } from "../open-backend.js";
 import { resolveCommandConfig } from "../resolve-command-config.js";

@@ -1,7 +1,7 @@
 import { fileURLToPath } from "node:url";
 import type { Command } from "commander";
 import { resolveConfig } from "../../config/load-config.js";
-import { AiosError } from "../../errors.js";
+import { AiosError } from "../../core/errors.js";
 import { startGuiServer } from "../../gui/server.js";
 import { DEFAULT_STATE_FILE } from "../../gui/state-store.js";
 

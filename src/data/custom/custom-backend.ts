@@ -1,5 +1,5 @@
-import { AiosError } from "../../errors.js";
-import { epochPermutation } from "../shuffle.js";
+import { AiosError } from "../../core/errors.js";
+import { epochPermutation } from "../../core/shuffle.js";
 import type { BackendPosition, BackendStats, DatasetBackend, IterTextOptions } from "../types.js";
 import { type DatasetFile, findDatasetFiles, SUPPORTED_EXTENSIONS } from "./find-files.js";
 import { type CustomPosition, parseCustomPosition, startOfData } from "./position.js";

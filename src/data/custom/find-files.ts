@@ -1,7 +1,7 @@
 import { readdir, stat } from "node:fs/promises";
 import { basename, dirname, extname, join, relative } from "node:path";
 import type { Readable } from "node:stream";
-import { AiosError, errnoCode } from "../../errors.js";
+import { AiosError, errnoCode } from "../../core/errors.js";
 
 export type DatasetFormat = "text" | "csv" | "jsonl" | "json";
 

@@ -1,7 +1,7 @@
 import { createReadStream } from "node:fs";
 import type { Readable } from "node:stream";
 import { createGunzip } from "node:zlib";
-import { AiosError } from "../../errors.js";
+import { AiosError } from "../../core/errors.js";
 import type { DatasetFile } from "./find-files.js";
 
 /** The file's bytes, gunzipped on the fly for `.gz` files. */

@@ -1,5 +1,5 @@
 import { parse } from "csv-parse";
-import { AiosError } from "../../errors.js";
+import { AiosError } from "../../core/errors.js";
 import type { DatasetFile } from "./find-files.js";
 import { openBytes, readError } from "./open-file.js";
 import { findColumn, guessTextColumn } from "./pick-text.js";

@@ -1,4 +1,4 @@
-import { AiosError } from "../../errors.js";
+import { AiosError } from "../../core/errors.js";
 import type { DatasetFile } from "./find-files.js";
 import type { RowResult } from "./rows.js";
 

@@ -1,4 +1,4 @@
-import { AiosError } from "../../errors.js";
+import { AiosError } from "../../core/errors.js";
 import type { BackendPosition } from "../types.js";
 
 /**

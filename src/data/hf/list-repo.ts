@@ -1,6 +1,6 @@
 import { readdir, readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
-import { AiosError } from "../../errors.js";
+import { AiosError } from "../../core/errors.js";
 import type { RepoFile } from "./data-files.js";
 import {
   type HubClient,

@@ -8,7 +8,7 @@ import {
 } from "hyparquet";
 import { compressors as pureJsCompressors } from "hyparquet-compressors";
 import { ZSTDDecoder } from "zstddec";
-import { AiosError } from "../../errors.js";
+import { AiosError } from "../../core/errors.js";
 
 /**
  * Page decompressors: hyparquet-compressors' set (Brotli, LZ4, Snappy in WASM), with Node's

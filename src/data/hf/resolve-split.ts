@@ -1,6 +1,6 @@
 import { stat } from "node:fs/promises";
 import { join } from "node:path";
-import { AiosError } from "../../errors.js";
+import { AiosError } from "../../core/errors.js";
 import {
   type ConfigSplits,
   cardMetadata,

@@ -1,5 +1,5 @@
 import { Readable } from "node:stream";
-import { AiosError } from "../../errors.js";
+import { AiosError } from "../../core/errors.js";
 import { describeNetworkError } from "../http/fetch-retrying.js";
 import { type HubClient, hubFetch, unexpectedStatus } from "./hub-client.js";
 

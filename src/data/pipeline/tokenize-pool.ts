@@ -1,6 +1,6 @@
 import type { Worker } from "node:worker_threads";
-import { AiosError } from "../../errors.js";
-import { startWorker } from "../../worker-entry.js";
+import { AiosError } from "../../core/errors.js";
+import { startWorker } from "../../core/worker-entry.js";
 import type { PositionedSample, TokenizedSample } from "./samples.js";
 import type { TokenizeReply, TokenizeRequest } from "./tokenize-protocol.js";
 

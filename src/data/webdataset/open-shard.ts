@@ -2,7 +2,7 @@ import { spawn } from "node:child_process";
 import { createReadStream } from "node:fs";
 import { PassThrough, Readable } from "node:stream";
 import { createGunzip } from "node:zlib";
-import { AiosError } from "../../errors.js";
+import { AiosError } from "../../core/errors.js";
 import { fetchRetrying, NetworkFailure, type RetryOptions } from "../http/fetch-retrying.js";
 import type { ShardSource } from "./shard-list.js";
 

@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import braces from "braces";
-import { AiosError } from "../../errors.js";
+import { AiosError } from "../../core/errors.js";
 
 /** Where one shard's bytes come from. `url` names it in errors and in `__url__`. */
 export type ShardSource =

@@ -1,7 +1,7 @@
 import { posix } from "node:path";
 import type { Readable } from "node:stream";
 import tar from "tar-stream";
-import { isAiosError } from "../../errors.js";
+import { isAiosError } from "../../core/errors.js";
 import { shardError } from "./open-shard.js";
 
 /** One WebDataset sample: the files of a tar that share a key, by extension. */

@@ -1,6 +1,6 @@
-import { AiosError } from "../../errors.js";
+import { AiosError } from "../../core/errors.js";
+import { epochPermutation, sfc32 } from "../../core/shuffle.js";
 import { pickJsonText } from "../custom/pick-text.js";
-import { epochPermutation, sfc32 } from "../shuffle.js";
 import type { BackendPosition, BackendStats, DatasetBackend, IterTextOptions } from "../types.js";
 import { type OpenShardOptions, openShard } from "./open-shard.js";
 import { parseWdsPosition, type WdsPosition } from "./position.js";

@@ -1,4 +1,4 @@
-export { formatBytes } from "../../format-bytes.js";
+export { formatBytes } from "../../core/format-bytes.js";
 
 /** 1234567 → "1,234,567". */
 export function formatCount(n: number): string {

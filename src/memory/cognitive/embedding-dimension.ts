@@ -1,4 +1,4 @@
-import { AiosError } from "../../errors.js";
+import { AiosError } from "../../core/errors.js";
 
 /** Smallest embedding the config allows (`embedding_dim`, `motif_embedding_dim`: min 8). */
 export const MIN_EMBEDDING_DIM = 8;

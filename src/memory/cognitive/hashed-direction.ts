@@ -1,4 +1,4 @@
-import { Prng } from "../../train/prng.js";
+import { Prng } from "../../core/prng.js";
 
 /**
  * A random unit vector fixed by `key`: the same key gives the same vector in every process and

@@ -1,4 +1,4 @@
-import { AiosError } from "../../errors.js";
+import { AiosError } from "../../core/errors.js";
 import { checkEmbeddingDimension } from "./embedding-dimension.js";
 import { hashedDirection, normalizeInPlace } from "./hashed-direction.js";
 

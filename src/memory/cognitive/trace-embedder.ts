@@ -1,4 +1,4 @@
-import { AiosError } from "../../errors.js";
+import { AiosError } from "../../core/errors.js";
 import { checkEmbeddingDimension } from "./embedding-dimension.js";
 import { hashedDirection } from "./hashed-direction.js";
 import type { AttentionTrace } from "./types.js";

@@ -1,4 +1,4 @@
-import { AiosError } from "../../errors.js";
+import { AiosError } from "../../core/errors.js";
 import { matchesFilter, parseFilter, type VectorFilter } from "../vector-store/filter.js";
 import type { Metadata, StoredVector, VectorStoreClient } from "../vector-store/types.js";
 import { numberField } from "./stored-fields.js";

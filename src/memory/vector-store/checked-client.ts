@@ -1,4 +1,4 @@
-import { AiosError } from "../../errors.js";
+import { AiosError } from "../../core/errors.js";
 import { parseFilter, type VectorFilter } from "./filter.js";
 import type {
   CollectionStats,

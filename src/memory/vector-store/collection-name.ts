@@ -1,4 +1,4 @@
-import { AiosError } from "../../errors.js";
+import { AiosError } from "../../core/errors.js";
 
 export const DEFAULT_COLLECTION = "default";
 const NAME = /^[A-Za-z0-9_]{1,40}$/;

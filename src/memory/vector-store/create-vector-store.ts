@@ -1,5 +1,5 @@
 import type { VectorStoreBackend, VectorStoreConfig } from "../../config/memory-config.js";
-import { AiosError } from "../../errors.js";
+import { AiosError } from "../../core/errors.js";
 import { CheckedVectorStore } from "./checked-client.js";
 import { collectionName, DEFAULT_COLLECTION } from "./collection-name.js";
 import type { VectorStoreClient, VectorStoreDriver } from "./types.js";

@@ -1,4 +1,4 @@
-import { Prng } from "../../train/prng.js";
+import { Prng } from "../../core/prng.js";
 
 /**
  * Seeded test and benchmark vectors. Uniform (isotropic Gaussian) vectors have no structure and

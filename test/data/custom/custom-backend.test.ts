@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { AiosError } from "../../../src/core/errors.js";
 import { openCustomBackend } from "../../../src/data/custom/custom-backend.js";
-import { AiosError } from "../../../src/errors.js";
 import { collect, fixtureDir } from "../fixtures.js";
 
 const { root, write } = await fixtureDir();

@@ -4,10 +4,10 @@ import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { resolveTrainingConfig } from "../../../src/config/training-config.js";
+import { AiosError } from "../../../src/core/errors.js";
 import { buildBackend } from "../../../src/data/build-backend.js";
 import { type HfBackendOptions, openHfBackend } from "../../../src/data/hf/hf-backend.js";
 import { openSequenceStream } from "../../../src/data/pipeline.js";
-import { AiosError } from "../../../src/errors.js";
 import { closedPort } from "../../helpers/closed-port.js";
 import {
   put,

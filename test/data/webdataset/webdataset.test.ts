@@ -5,6 +5,7 @@ import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { AiosError } from "../../../src/core/errors.js";
 import type { BackendPosition } from "../../../src/data/types.js";
 import { expandShardPattern, resolveShards } from "../../../src/data/webdataset/shard-list.js";
 import { splitMemberName } from "../../../src/data/webdataset/tar-samples.js";
@@ -13,7 +14,6 @@ import {
   type WebDatasetOptions,
 } from "../../../src/data/webdataset/webdataset-backend.js";
 import { writeShards } from "../../../src/data/webdataset/write-shards.js";
-import type { AiosError } from "../../../src/errors.js";
 import { collect, fixtureDir } from "../fixtures.js";
 
 const { root, write } = await fixtureDir();

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { AiosError } from "../../../src/errors.js";
+import { AiosError } from "../../../src/core/errors.js";
+import { Prng } from "../../../src/core/prng.js";
 import { MotifVectorStore } from "../../../src/memory/cognitive/motif-vector-store.js";
 import type { CrystallizedMotif } from "../../../src/memory/cognitive/types.js";
-import { Prng } from "../../../src/train/prng.js";
 import { testDrivers } from "./drivers.js";
 
 const TASKS = ["QA", "retrieval", "generation", "math"] as const;

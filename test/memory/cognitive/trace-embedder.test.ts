@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { AiosError } from "../../../src/errors.js";
+import { AiosError } from "../../../src/core/errors.js";
 import { TraceEmbedder } from "../../../src/memory/cognitive/trace-embedder.js";
 import type { AttentionTrace } from "../../../src/memory/cognitive/types.js";
 import { cosineSimilarity } from "../../../src/memory/vector-store/exact-search.js";

@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { AiosError } from "../../../src/errors.js";
+import { AiosError } from "../../../src/core/errors.js";
+import { Prng } from "../../../src/core/prng.js";
 import { TraceEmbedder } from "../../../src/memory/cognitive/trace-embedder.js";
 import { TraceVectorStore, traceId } from "../../../src/memory/cognitive/trace-vector-store.js";
 import type { AttentionTrace } from "../../../src/memory/cognitive/types.js";
-import { Prng } from "../../../src/train/prng.js";
 import { testDrivers } from "./drivers.js";
 
 /** 10,000 distinct edges over 2 layers × 4 heads of a 256-token model, seeded. */

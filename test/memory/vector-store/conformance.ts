@@ -4,7 +4,7 @@
  * reference: brute-force cosine search (exact-search.ts) and the JavaScript filter semantics.
  */
 import { afterAll, describe, expect, it } from "vitest";
-import { AiosError } from "../../../src/errors.js";
+import { AiosError } from "../../../src/core/errors.js";
 import { cosineSimilarity, ExactIndex } from "../../../src/memory/vector-store/exact-search.js";
 import type { VectorFilter } from "../../../src/memory/vector-store/filter.js";
 import { randomVectors } from "../../../src/memory/vector-store/random-vectors.js";

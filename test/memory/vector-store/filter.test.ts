@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { AiosError } from "../../../src/errors.js";
+import { AiosError } from "../../../src/core/errors.js";
 import { matchesFilter, parseFilter } from "../../../src/memory/vector-store/filter.js";
 import { filterToSql } from "../../../src/memory/vector-store/lancedb/filter-sql.js";
 

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { vectorStoreConfigSchema } from "../../../src/config/memory-config.js";
-import { AiosError } from "../../../src/errors.js";
+import { AiosError } from "../../../src/core/errors.js";
 import { createVectorStore } from "../../../src/memory/vector-store/create-vector-store.js";
 import { randomVectors } from "../../../src/memory/vector-store/random-vectors.js";
 import { describeVectorStoreConformance } from "./conformance.js";

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { vectorStoreConfigSchema } from "../../../src/config/memory-config.js";
-import { AiosError } from "../../../src/errors.js";
+import { AiosError } from "../../../src/core/errors.js";
 import { createVectorStore } from "../../../src/memory/vector-store/create-vector-store.js";
 import { parseFilter } from "../../../src/memory/vector-store/filter.js";
 import { pointIdFor } from "../../../src/memory/vector-store/qdrant/point-id.js";

@@ -1,4 +1,4 @@
-import { AiosError } from "../../../errors.js";
+import { AiosError } from "../../../core/errors.js";
 import { readLines } from "../../../memory/vector-store/backup/jsonl-file.js";
 import type { Metadata } from "../../../memory/vector-store/types.js";
 import { checkId, checkMetadata, checkVector } from "../../../memory/vector-store/validate.js";

@@ -1,7 +1,7 @@
 import { type Command, Option } from "commander";
 import { resolveConfig } from "../../../config/load-config.js";
 import { type VectorStoreConfig, vectorStoreBackends } from "../../../config/memory-config.js";
-import { AiosError } from "../../../errors.js";
+import { AiosError } from "../../../core/errors.js";
 import { DEFAULT_COLLECTION } from "../../../memory/vector-store/collection-name.js";
 import { createVectorStore } from "../../../memory/vector-store/create-vector-store.js";
 import type { VectorStoreClient } from "../../../memory/vector-store/types.js";

@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { AiosError } from "../../../errors.js";
+import { AiosError } from "../../../core/errors.js";
 import type { VectorFilter } from "../../../memory/vector-store/filter.js";
 import { randomVectors } from "../../../memory/vector-store/random-vectors.js";
 import type {

@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { formatBytes } from "../../../format-bytes.js";
+import { formatBytes } from "../../../core/format-bytes.js";
 import { addStoreOptions, printJson, type StoreOptions, withStore } from "./store-options.js";
 
 export function registerVsStats(memory: Command): void {

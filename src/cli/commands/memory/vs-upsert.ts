@@ -1,5 +1,5 @@
 import { type Command, Option } from "commander";
-import { AiosError } from "../../../errors.js";
+import { AiosError } from "../../../core/errors.js";
 import { randomVectors } from "../../../memory/vector-store/random-vectors.js";
 import type { VectorStoreClient } from "../../../memory/vector-store/types.js";
 import { createCountProgress } from "../../count-progress.js";

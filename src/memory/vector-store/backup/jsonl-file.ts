@@ -3,7 +3,7 @@ import { createInterface } from "node:readline";
 import type { Readable, Writable } from "node:stream";
 import { finished } from "node:stream/promises";
 import { createGunzip, createGzip } from "node:zlib";
-import { AiosError, errnoCode } from "../../../errors.js";
+import { AiosError, errnoCode } from "../../../core/errors.js";
 
 /** `.gz` files are (de)compressed on the fly; `-` is stdin. */
 function isGzip(path: string): boolean {

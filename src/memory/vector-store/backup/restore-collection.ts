@@ -1,4 +1,4 @@
-import { AiosError, isAiosError } from "../../../errors.js";
+import { AiosError, isAiosError } from "../../../core/errors.js";
 import type { Metadata, VectorInput, VectorStoreClient } from "../types.js";
 import { type BackupHeader, backupError, parseBodyLine, parseHeader } from "./backup-format.js";
 import { readLines } from "./jsonl-file.js";

@@ -1,6 +1,6 @@
 import type { Connection, Table, VectorQuery } from "@lancedb/lancedb";
 import type { FixedSizeList } from "apache-arrow";
-import { AiosError } from "../../../errors.js";
+import { AiosError } from "../../../core/errors.js";
 import type { FilterCondition } from "../filter.js";
 import type {
   CheckedBatch,

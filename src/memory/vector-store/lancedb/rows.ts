@@ -1,5 +1,5 @@
 import type { RecordBatch } from "apache-arrow";
-import { AiosError } from "../../../errors.js";
+import { AiosError } from "../../../core/errors.js";
 import type { Metadata, StoredVector } from "../types.js";
 
 /** Metadata as read back: the JSON column arrives as text. */

@@ -1,5 +1,5 @@
 import type { Client } from "pg";
-import { AiosError } from "../../../errors.js";
+import { AiosError } from "../../../core/errors.js";
 import type { SqlConnection, SqlQueryable } from "./sql-connection.js";
 
 /** The URL with its password replaced, safe to print. */

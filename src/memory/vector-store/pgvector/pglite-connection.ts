@@ -1,7 +1,7 @@
 import { mkdir } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import type { PGlite } from "@electric-sql/pglite";
-import { AiosError } from "../../../errors.js";
+import { AiosError } from "../../../core/errors.js";
 import type { SqlConnection, SqlQueryable } from "./sql-connection.js";
 
 /**

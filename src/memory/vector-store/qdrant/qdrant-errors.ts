@@ -1,4 +1,4 @@
-import { AiosError, errnoCode } from "../../../errors.js";
+import { AiosError, errnoCode } from "../../../core/errors.js";
 
 const NETWORK_CODES = new Set([
   "ECONNREFUSED",

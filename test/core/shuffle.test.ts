@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { epochPermutation } from "../../src/core/shuffle.js";
 import { TextStore } from "../../src/data/custom/text-store.js";
-import { epochPermutation } from "../../src/data/shuffle.js";
 
 describe("epochPermutation", () => {
   it("is a permutation, fixed by (seed, epoch)", () => {
