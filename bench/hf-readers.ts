@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { resolveTrainingConfig } from "../src/config/training-config.js";
 import { buildBackend } from "../src/data/build-backend.js";
-import { openSequenceStream } from "../src/data/pipeline.js";
+import { openSequenceStream } from "../src/data/pipeline/sequence-stream.js";
 import { loadTokenizer } from "../src/data/tokenizer.js";
 import { type ChildExit, runChild } from "./aios-run.js";
 

@@ -1,6 +1,6 @@
 import type { TrainingConfig } from "../config/training-config.js";
 import { buildBackend } from "../data/build-backend.js";
-import { previewSamples } from "../data/pipeline.js";
+import { previewSamples } from "../data/pipeline/sequence-stream.js";
 import type { DatasetEstimate } from "./api-types.js";
 
 /** Characters of each sample the page shows. */

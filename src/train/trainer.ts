@@ -3,7 +3,7 @@ import { type MemoryConfig, memoryConfigSchema } from "../config/memory-config.j
 import type { TrainingConfig } from "../config/training-config.js";
 import { AiosError } from "../core/errors.js";
 import { Prng } from "../core/prng.js";
-import type { SequenceStream } from "../data/pipeline.js";
+import type { SequenceStream } from "../data/pipeline/sequence-stream.js";
 import type { StreamPosition } from "../data/types.js";
 import { ActBatch } from "./act-batch.js";
 import { learningRate } from "./adamw.js";

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { openCustomBackend } from "../../src/data/custom/custom-backend.js";
-import { openSequenceStream } from "../../src/data/pipeline.js";
+import { openSequenceStream } from "../../src/data/pipeline/sequence-stream.js";
 import { loadTokenizer } from "../../src/data/tokenizer.js";
 import { collect, fixtureDir } from "./fixtures.js";
 

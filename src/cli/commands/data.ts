@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { AiosError } from "../../core/errors.js";
-import { previewSamples } from "../../data/pipeline.js";
+import { previewSamples } from "../../data/pipeline/sequence-stream.js";
 import { writeShards } from "../../data/webdataset/write-shards.js";
 import { addTrainingOptions } from "../field-options.js";
 import { openBackend } from "../open-backend.js";

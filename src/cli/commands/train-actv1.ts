@@ -2,7 +2,7 @@ import type { Command } from "commander";
 import { stringify } from "yaml";
 import type { MemoryConfig } from "../../config/memory-config.js";
 import type { TrainingConfig } from "../../config/training-config.js";
-import { openSequenceStream, previewSamples } from "../../data/pipeline.js";
+import { openSequenceStream, previewSamples } from "../../data/pipeline/sequence-stream.js";
 import { trainActV1 } from "../../train/trainer.js";
 import { addTrainingOptions } from "../field-options.js";
 import { openBackend } from "../open-backend.js";

@@ -1,10 +1,11 @@
 import { AiosError } from "../../core/errors.js";
 import { epochPermutation } from "../../core/shuffle.js";
+import { type DatasetFile, SUPPORTED_EXTENSIONS } from "../formats/dataset-file.js";
+import { readRows } from "../formats/read-rows.js";
+import { RowTally } from "../formats/row-tally.js";
 import type { BackendPosition, BackendStats, DatasetBackend, IterTextOptions } from "../types.js";
-import { type DatasetFile, findDatasetFiles, SUPPORTED_EXTENSIONS } from "./find-files.js";
+import { findDatasetFiles } from "./find-files.js";
 import { type CustomPosition, parseCustomPosition, startOfData } from "./position.js";
-import { readRows } from "./read-rows.js";
-import { RowTally } from "./row-tally.js";
 import { TextStore } from "./text-store.js";
 
 export interface CustomBackendOptions {

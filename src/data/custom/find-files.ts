@@ -1,40 +1,7 @@
 import { readdir, stat } from "node:fs/promises";
-import { basename, dirname, extname, join, relative } from "node:path";
-import type { Readable } from "node:stream";
+import { basename, dirname, join, relative } from "node:path";
 import { AiosError, errnoCode } from "../../core/errors.js";
-
-export type DatasetFormat = "text" | "csv" | "jsonl" | "json";
-
-/** One readable file of a custom dataset. */
-export interface DatasetFile {
-  readonly path: string;
-  readonly format: DatasetFormat;
-  /** `.gz`: decompressed on the fly while reading. */
-  readonly gzip: boolean;
-  /** Where the bytes come from when not a local file at `path` (the hf backend's HTTP streams). */
-  readonly open?: () => Readable;
-}
-
-const FORMAT_BY_EXTENSION: Readonly<Record<string, DatasetFormat>> = {
-  ".txt": "text",
-  ".md": "text",
-  ".csv": "csv",
-  ".jsonl": "jsonl",
-  ".json": "json",
-};
-
-export const SUPPORTED_EXTENSIONS = Object.keys(FORMAT_BY_EXTENSION).flatMap((ext) => [
-  ext,
-  `${ext}.gz`,
-]);
-
-/** `a/b.jsonl.gz` → jsonl, gzip; null for extensions the custom backend does not read. */
-export function datasetFileOf(path: string): DatasetFile | null {
-  const lower = path.toLowerCase();
-  const gzip = lower.endsWith(".gz");
-  const format = FORMAT_BY_EXTENSION[extname(gzip ? lower.slice(0, -3) : lower)];
-  return format === undefined ? null : { path, format, gzip };
-}
+import { type DatasetFile, datasetFileOf, SUPPORTED_EXTENSIONS } from "../formats/dataset-file.js";
 
 /**
  * The files of a dataset path: the file itself, or every supported file under a directory,

@@ -1,4 +1,4 @@
-import { AiosError } from "../../core/errors.js";
+import { parseCountPosition } from "../position.js";
 import type { BackendPosition } from "../types.js";
 
 /**
@@ -13,19 +13,7 @@ export interface CustomPosition {
 
 export const startOfData: CustomPosition = { epoch: 0, index: 0 };
 
-/** A position from a checkpoint, checked: it crossed a JSON file and may have been edited. */
+/** A position from a checkpoint, checked (see parseCountPosition). */
 export function parseCustomPosition(from: BackendPosition, description: string): CustomPosition {
-  const { epoch, index } = from;
-  const count = (value: unknown) =>
-    typeof value === "number" && Number.isSafeInteger(value) && value >= 0;
-  if (!count(epoch) || !count(index)) {
-    throw new AiosError(
-      "CHECKPOINT",
-      `the saved data position ${JSON.stringify(from)} is not a position of the custom backend (${description})`,
-      {
-        hint: "resume with the dataset settings the checkpoint was written with, or start without --resume",
-      },
-    );
-  }
-  return { epoch: epoch as number, index: index as number };
+  return parseCountPosition(from, ["epoch", "index"], `the custom backend (${description})`);
 }

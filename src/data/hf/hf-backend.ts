@@ -1,11 +1,11 @@
 import { createReadStream } from "node:fs";
 import type { Readable } from "node:stream";
 import { asyncBufferFromFile } from "hyparquet";
-import type { DatasetFile } from "../custom/find-files.js";
-import { pickJsonText } from "../custom/pick-text.js";
-import { readRows } from "../custom/read-rows.js";
-import { RowTally } from "../custom/row-tally.js";
-import type { RowResult } from "../custom/rows.js";
+import type { DatasetFile } from "../formats/dataset-file.js";
+import { pickJsonText, TEXT_FIELDS } from "../formats/pick-text.js";
+import { readRows } from "../formats/read-rows.js";
+import { RowTally } from "../formats/row-tally.js";
+import type { RowResult } from "../formats/rows.js";
 import type { RetryOptions } from "../http/fetch-retrying.js";
 import type { BackendPosition, BackendStats, DatasetBackend, IterTextOptions } from "../types.js";
 import { cachedSplit, type DownloadProgress, hfCacheRoot } from "./hf-cache.js";
@@ -200,7 +200,7 @@ const LINE_BLOCK = 256;
 
 /** A parquet row's text; only a row without a text column is turned into JSON, and made JSON-safe first. */
 function rowText(row: Record<string, unknown>, textField: string | null, index: number): RowResult {
-  const whole = textField === null && !("text" in row) && !("content" in row);
+  const whole = textField === null && !TEXT_FIELDS.some((field) => field in row);
   return pickJsonText(whole ? jsonSafe(row) : row, textField, `row ${index}`);
 }
 

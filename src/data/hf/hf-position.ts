@@ -1,4 +1,4 @@
-import { AiosError } from "../../core/errors.js";
+import { notAPosition, parseCountPosition } from "../position.js";
 import type { BackendPosition } from "../types.js";
 
 /**
@@ -11,23 +11,13 @@ export interface HfPosition {
   readonly row: number;
 }
 
-/** A position from a checkpoint, checked: it crossed a JSON file and may have been edited. */
+/** A position from a checkpoint, checked (see parseCountPosition); `file` may be at most `fileCount`. */
 export function parseHfPosition(
   from: BackendPosition,
   description: string,
   fileCount: number,
 ): HfPosition {
-  const { epoch, file, row } = from;
-  const count = (value: unknown): value is number =>
-    typeof value === "number" && Number.isSafeInteger(value) && value >= 0;
-  if (!count(epoch) || !count(file) || !count(row) || file > fileCount) {
-    throw new AiosError(
-      "CHECKPOINT",
-      `the saved data position ${JSON.stringify(from)} is not a position of ${description}`,
-      {
-        hint: "resume with the dataset settings the checkpoint was written with, or start without --resume",
-      },
-    );
-  }
-  return { epoch, file, row };
+  const position = parseCountPosition(from, ["epoch", "file", "row"], description);
+  if (position.file > fileCount) throw notAPosition(from, description);
+  return position;
 }

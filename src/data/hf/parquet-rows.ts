@@ -9,6 +9,7 @@ import {
 import { compressors as pureJsCompressors } from "hyparquet-compressors";
 import { ZSTDDecoder } from "zstddec";
 import { AiosError } from "../../core/errors.js";
+import { TEXT_FIELDS } from "../formats/pick-text.js";
 
 /**
  * Page decompressors: hyparquet-compressors' set (Brotli, LZ4, Snappy in WASM), with Node's
@@ -28,9 +29,6 @@ const compressors = {
  * footer is larger. Its default (512 KiB) would be a whole small file's worth per open.
  */
 const FOOTER_GUESS = 64 * 1024;
-
-/** Columns that hold the text, in order of preference, when no `--hf-text-field` is given. */
-const TEXT_COLUMNS = ["text", "content"];
 
 export interface ParquetRowsOptions {
   /** First row to yield (0-based, within the file). */
@@ -127,6 +125,6 @@ function textColumns(metadata: FileMetaData, options: ParquetRowsOptions): strin
     }
     return [options.textField];
   }
-  const known = TEXT_COLUMNS.find((column) => names.includes(column));
+  const known = TEXT_FIELDS.find((column) => names.includes(column));
   return known === undefined ? null : [known];
 }

@@ -1,4 +1,4 @@
-import { AiosError } from "../../core/errors.js";
+import { parseCountPosition } from "../position.js";
 import type { BackendPosition } from "../types.js";
 
 /**
@@ -15,23 +15,11 @@ export interface WdsPosition {
   readonly yielded: number;
 }
 
+/** A position from a checkpoint, checked (see parseCountPosition). */
 export function parseWdsPosition(from: BackendPosition, description: string): WdsPosition {
-  const { epoch, shard, offset, yielded } = from;
-  const count = (value: unknown) =>
-    typeof value === "number" && Number.isSafeInteger(value) && value >= 0;
-  if (!count(epoch) || !count(shard) || !count(offset) || !count(yielded)) {
-    throw new AiosError(
-      "CHECKPOINT",
-      `the saved data position ${JSON.stringify(from)} is not a position of the webdataset backend (${description})`,
-      {
-        hint: "resume with the dataset settings the checkpoint was written with, or start without --resume",
-      },
-    );
-  }
-  return {
-    epoch: epoch as number,
-    shard: shard as number,
-    offset: offset as number,
-    yielded: yielded as number,
-  };
+  return parseCountPosition(
+    from,
+    ["epoch", "shard", "offset", "yielded"],
+    `the webdataset backend (${description})`,
+  );
 }

@@ -1,6 +1,6 @@
 import { AiosError } from "../../core/errors.js";
 import { epochPermutation, sfc32 } from "../../core/shuffle.js";
-import { pickJsonText } from "../custom/pick-text.js";
+import { pickJsonText } from "../formats/pick-text.js";
 import type { BackendPosition, BackendStats, DatasetBackend, IterTextOptions } from "../types.js";
 import { type OpenShardOptions, openShard } from "./open-shard.js";
 import { parseWdsPosition, type WdsPosition } from "./position.js";

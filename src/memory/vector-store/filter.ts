@@ -1,5 +1,5 @@
 import { AiosError } from "../../core/errors.js";
-import type { JsonValue, Metadata } from "./types.js";
+import type { JsonValue, Metadata } from "./metadata.js";
 
 /**
  * The one filter model every driver translates. A filter is an object of top-level metadata

@@ -1,17 +1,8 @@
 import type { VectorStoreBackend } from "../../config/memory-config.js";
 import type { FilterCondition, VectorFilter } from "./filter.js";
+import type { Metadata } from "./metadata.js";
 
-/** Any JSON value: what a metadata field may hold. */
-export type JsonValue =
-  | string
-  | number
-  | boolean
-  | null
-  | JsonValue[]
-  | { [key: string]: JsonValue };
-
-/** Free-form metadata stored beside a vector; top-level scalar and array fields are filterable. */
-export type Metadata = { [key: string]: JsonValue };
+export type { JsonValue, Metadata } from "./metadata.js";
 
 /** A vector as callers give it: a plain array or a typed array. */
 export type VectorInput = ArrayLike<number>;

@@ -7,7 +7,7 @@ import { resolveTrainingConfig } from "../../../src/config/training-config.js";
 import { AiosError } from "../../../src/core/errors.js";
 import { buildBackend } from "../../../src/data/build-backend.js";
 import { type HfBackendOptions, openHfBackend } from "../../../src/data/hf/hf-backend.js";
-import { openSequenceStream } from "../../../src/data/pipeline.js";
+import { openSequenceStream } from "../../../src/data/pipeline/sequence-stream.js";
 import { closedPort } from "../../helpers/closed-port.js";
 import {
   put,

@@ -1,6 +1,6 @@
 import { parse } from "csv-parse";
 import { AiosError } from "../../core/errors.js";
-import type { DatasetFile } from "./find-files.js";
+import type { DatasetFile } from "./dataset-file.js";
 import { openBytes, readError } from "./open-file.js";
 import { findColumn, guessTextColumn } from "./pick-text.js";
 import { emptyText, type RowResult, sample } from "./rows.js";

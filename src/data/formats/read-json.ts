@@ -1,4 +1,4 @@
-import type { DatasetFile } from "./find-files.js";
+import type { DatasetFile } from "./dataset-file.js";
 import { errorMessage, readLines, readWholeText } from "./open-file.js";
 import { pickJsonText } from "./pick-text.js";
 import type { RowResult } from "./rows.js";

@@ -1,6 +1,12 @@
 import { emptyText, type RowResult, sample } from "./rows.js";
 
 /**
+ * Fields that hold a JSON or parquet row's text when no text column is named, in order of
+ * preference. One rule for every backend: the custom, hf and webdataset readers all use it.
+ */
+export const TEXT_FIELDS: readonly string[] = ["text", "content"];
+
+/**
  * The text of one JSON row (a `.jsonl` line or a `.json` array element). With `--text-column`
  * the row must be an object holding that field as a string. Without it: a string row is the
  * text; an object's `text` field, else its `content` field; anything else is used as its JSON,
@@ -14,8 +20,8 @@ export function pickJsonText(row: unknown, textColumn: string | null, where: str
   }
   if (typeof row === "string") return row.trim() === "" ? emptyText : sample(row);
   if (isRecord(row)) {
-    if ("text" in row) return fieldText(row.text, "text", where);
-    if ("content" in row) return fieldText(row.content, "content", where);
+    const field = TEXT_FIELDS.find((name) => name in row);
+    if (field !== undefined) return fieldText(row[field], field, where);
   }
   return sample(JSON.stringify(row));
 }

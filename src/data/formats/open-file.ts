@@ -2,7 +2,7 @@ import { createReadStream } from "node:fs";
 import type { Readable } from "node:stream";
 import { createGunzip } from "node:zlib";
 import { AiosError } from "../../core/errors.js";
-import type { DatasetFile } from "./find-files.js";
+import type { DatasetFile } from "./dataset-file.js";
 
 /** The file's bytes, gunzipped on the fly for `.gz` files. */
 export function openBytes(file: DatasetFile): Readable {

@@ -1,5 +1,5 @@
 import { AiosError } from "../../core/errors.js";
-import type { DatasetFile } from "./find-files.js";
+import type { DatasetFile } from "./dataset-file.js";
 import type { RowResult } from "./rows.js";
 
 type BadRow = Extract<RowResult, { kind: "bad" }>;

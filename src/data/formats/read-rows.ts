@@ -1,4 +1,4 @@
-import type { DatasetFile } from "./find-files.js";
+import type { DatasetFile } from "./dataset-file.js";
 import { readCsvRows } from "./read-csv.js";
 import { readJsonlRows, readJsonRows } from "./read-json.js";
 import { readTextRows } from "./read-text.js";

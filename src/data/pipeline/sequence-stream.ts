@@ -3,15 +3,15 @@
  * (one small async generator each); batching and preview are re-exported for the trainer and
  * the CLI.
  */
-import type { TrainingConfig } from "../config/training-config.js";
-import { asciiOnly, type FilterCounts } from "./pipeline/ascii-filter.js";
-import { packSequences } from "./pipeline/pack.js";
-import { prefetch } from "./pipeline/prefetch.js";
-import { type PositionedSample, positionedSamples } from "./pipeline/samples.js";
-import { tokenizeSamples } from "./pipeline/tokenize.js";
-import { tokenizeInWorkers } from "./pipeline/tokenize-pool.js";
-import { loadTokenizer, type Tokenizer } from "./tokenizer.js";
-import type { BackendStats, DatasetBackend, PackedSequence, StreamPosition } from "./types.js";
+import type { TrainingConfig } from "../../config/training-config.js";
+import { loadTokenizer, type Tokenizer } from "../tokenizer.js";
+import type { BackendStats, DatasetBackend, PackedSequence, StreamPosition } from "../types.js";
+import { asciiOnly, type FilterCounts } from "./ascii-filter.js";
+import { packSequences } from "./pack.js";
+import { prefetch } from "./prefetch.js";
+import { type PositionedSample, positionedSamples } from "./samples.js";
+import { tokenizeSamples } from "./tokenize.js";
+import { tokenizeInWorkers } from "./tokenize-pool.js";
 
 /** Sequences waiting ahead of the trainer (the design asks for 2–4). */
 export const PREFETCH_SEQUENCES = 4;
@@ -76,6 +76,6 @@ export function openSequenceStream(
   };
 }
 
-export { type Batch, type CollateOptions, collateBatch, IGNORE_LABEL } from "./pipeline/collate.js";
-export { previewSamples, type SamplePreview } from "./pipeline/preview.js";
-export type { PositionedSample, TokenizedSample } from "./pipeline/samples.js";
+export { type Batch, type CollateOptions, collateBatch, IGNORE_LABEL } from "./collate.js";
+export { previewSamples, type SamplePreview } from "./preview.js";
+export type { PositionedSample, TokenizedSample } from "./samples.js";

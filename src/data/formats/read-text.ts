@@ -1,4 +1,4 @@
-import type { DatasetFile } from "./find-files.js";
+import type { DatasetFile } from "./dataset-file.js";
 import { readLines } from "./open-file.js";
 import { type RowResult, sample } from "./rows.js";
 
