@@ -129,7 +129,14 @@ function collectTraining(
   }
 }
 
-function resolveMemoryConfig(raw: Record<string, unknown>, file: string | null): MemoryConfig {
+/**
+ * The `memory:` section from plain values (a parsed YAML section, or `{}` for every default).
+ * @throws AiosError `CONFIG_INVALID` listing each bad key as `memory.a.b = value: problem`.
+ */
+export function resolveMemoryConfig(
+  raw: Record<string, unknown>,
+  file: string | null = null,
+): MemoryConfig {
   const parsed = memoryConfigSchema.safeParse(raw);
   if (parsed.success) return parsed.data;
   const lines = parsed.error.issues.map((issue) => {
