@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { describe, expect, it, onTestFinished } from "vitest";
 import { parse } from "yaml";
 import { trainingFields } from "../../src/config/fields.js";
-import { runCli, STACK_FRAME } from "../helpers/run-cli.js";
+import { repoRoot, runCli, STACK_FRAME } from "../helpers/run-cli.js";
 
 const sample = "examples/data/sample.txt";
 
@@ -37,6 +37,13 @@ describe("aios CLI", () => {
     expect(stderr).toContain("--batch-size (train.batch_size) = 0");
     expect(stderr).toContain("Fix:");
     expect(stderr).not.toMatch(STACK_FRAME);
+  });
+
+  it("prints the package's version with --version", async () => {
+    const { version } = JSON.parse(await readFile(join(repoRoot, "package.json"), "utf8"));
+    const { code, stdout } = await runCli(["--version"]);
+    expect(code).toBe(0);
+    expect(stdout.trim()).toBe(version);
   });
 
   it("exits 2 on an unknown option", async () => {
