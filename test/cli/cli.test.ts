@@ -1,5 +1,5 @@
 import { existsSync } from "node:fs";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it, onTestFinished } from "vitest";
@@ -113,5 +113,27 @@ describe("aios CLI", () => {
     ]);
     expect(withFile.code).toBe(0);
     expect(parse(withFile.stdout).train.steps).toBe(5);
+  });
+});
+
+describe("aios config show", () => {
+  it.each([
+    ["a local file", ["--dataset-file", sample, "--steps", "7"]],
+    [
+      "an hf:// URI",
+      ["--dataset-file", "hf://wikitext:wikitext-2-v1:test", "--hf-num-workers", "0"],
+    ],
+    ["a wds:// URI", ["--dataset-file", "wds://shards/s-{0..3}.tar", "--wds-shuffle", "0"]],
+  ])("prints %s's configuration in the layout --config reads back unchanged", async (_, flags) => {
+    const dir = await mkdtemp(join(tmpdir(), "aios-config-show-"));
+    onTestFinished(() => rm(dir, { recursive: true, force: true }));
+    const first = await runCli(["config", "show", ...flags]);
+    expect(first.code, first.stderr).toBe(0);
+    expect(parse(first.stdout).train.dataset_file).toBeUndefined();
+    const file = join(dir, "shown.yaml");
+    await writeFile(file, first.stdout);
+    const again = await runCli(["config", "show", "--config", file]);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stdout).toBe(first.stdout);
   });
 });
