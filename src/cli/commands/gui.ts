@@ -1,6 +1,6 @@
 import { fileURLToPath } from "node:url";
 import type { Command } from "commander";
-import { resolveConfig } from "../../config/load-config.js";
+import { loadMemoryConfig } from "../../config/load-config.js";
 import { AiosError } from "../../core/errors.js";
 import { startGuiServer } from "../../gui/server.js";
 import { DEFAULT_STATE_FILE } from "../../gui/state-store.js";
@@ -38,10 +38,7 @@ export function registerGui(program: Command): void {
     )
     .action(async (options: GuiOptions) => {
       const port = parsePort(options.port);
-      const { memory } = await resolveConfig(
-        { file: options.config ?? null, flags: {} },
-        { requireDataset: false },
-      );
+      const memory = await loadMemoryConfig(options.config ?? null);
       const server = await startGuiServer({
         host: options.host,
         port,

@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -282,5 +282,51 @@ describe("aios memory without a usable backend", () => {
     expect(result.code).toBe(2);
     expect(result.stderr).toContain("The vector store is disabled");
     expect(result.stderr).toContain("hint: set memory.vector_store.backend to lancedb");
+  });
+});
+
+describe("aios memory: --config", () => {
+  it("reads only the memory: section, so training keys it does not use cannot stop it", async () => {
+    const cwd = await workdir();
+    const config = join(cwd, "mixed.yaml");
+    await writeFile(
+      config,
+      [
+        "train:",
+        "  stepz: 3 # unknown: the trainer would refuse it",
+        "  batch_size: 0 # invalid for training",
+        "memory:",
+        "  dataset:",
+        "    backend: nowhere",
+        "  vector_store:",
+        "    lancedb:",
+        `      path: ${join(cwd, "from-config")}`,
+        "",
+      ].join("\n"),
+    );
+    const upsert = await memory(
+      cwd,
+      "vs-upsert",
+      "--random",
+      "3",
+      "--dim",
+      "4",
+      "--config",
+      config,
+    );
+    expect(upsert.code, upsert.stderr).toBe(0);
+    const stats = await memory(cwd, "vs-stats", "--json", "--config", config);
+    expect(stats.code, stats.stderr).toBe(0);
+    expect(json<{ count: number }>(stats.stdout).count).toBe(3);
+    await expect(stat(join(cwd, "from-config", "aios_memory_default.lance"))).resolves.toBeTruthy();
+  });
+
+  it("still refuses a bad memory key, naming it", async () => {
+    const cwd = await workdir();
+    const config = join(cwd, "bad.yaml");
+    await writeFile(config, "memory:\n  vector_store:\n    backend: lancdb\n");
+    const { code, stderr } = await memory(cwd, "vs-stats", "--config", config);
+    expect(code).toBe(2);
+    expect(stderr).toContain('memory.vector_store.backend = "lancdb"');
   });
 });
