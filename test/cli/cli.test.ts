@@ -137,3 +137,41 @@ describe("aios config show", () => {
     expect(again.stdout).toBe(first.stdout);
   });
 });
+
+describe("aios data: help and preview order", () => {
+  it.each([["preview"], ["make-shards"]])(
+    "data %s --help lists dataset options only, each default once",
+    async (name) => {
+      const { code, stdout } = await runCli(["data", name, "--help"]);
+      expect(code).toBe(0);
+      for (const spec of Object.values(trainingFields)) {
+        const dataset = ["data", "hf", "webdataset"].includes(spec.group) || spec.flag === "seed";
+        expect(new RegExp(`^\\s+--${spec.flag}\\b`, "m").test(stdout), spec.flag).toBe(dataset);
+      }
+      for (const paragraph of stdout.split(/\n(?=\s{2}-)/)) {
+        expect(paragraph.match(/\(default[ :]/g)?.length ?? 0, paragraph).toBeLessThanOrEqual(1);
+        expect(paragraph, paragraph).not.toMatch(/default: "\d+"/);
+      }
+    },
+  );
+
+  it("data preview shows the file's first samples unless --shuffle is given", async () => {
+    const lines = (await readFile(sample, "utf8")).split("\n").slice(0, 2);
+    const plain = await runCli(["data", "preview", "--dataset-file", sample, "--samples", "2"]);
+    expect(plain.code, plain.stderr).toBe(0);
+    expect(plain.stdout).toContain(`[1] (`);
+    expect(plain.stdout).toContain(JSON.stringify(lines[0]));
+    expect(plain.stdout).toContain(JSON.stringify(lines[1]));
+    const shuffled = await runCli([
+      "data",
+      "preview",
+      "--dataset-file",
+      sample,
+      "--samples",
+      "2",
+      "--shuffle",
+    ]);
+    expect(shuffled.code).toBe(0);
+    expect(shuffled.stdout).not.toContain(JSON.stringify(lines[0]));
+  });
+});
