@@ -176,6 +176,19 @@ describe("aios memory on LanceDB (the default backend)", () => {
   });
 });
 
+describe("aios memory vs-query --random", () => {
+  it("queries with a vector that is not one vs-upsert --random stored with the same seed", async () => {
+    const cwd = await workdir();
+    await memory(cwd, "vs-upsert", "--random", "20", "--dim", "8");
+    const { code, stdout } = await memory(cwd, "vs-query", "--random", "--top-k", "1", "--json");
+    expect(code).toBe(0);
+    const [best] = json<QueryOutput>(stdout).results;
+    expect(best?.score).toBeLessThan(0.999);
+    const again = await memory(cwd, "vs-query", "--random", "--top-k", "1", "--json");
+    expect(json<QueryOutput>(again.stdout).results).toEqual(json<QueryOutput>(stdout).results);
+  });
+});
+
 describe("aios memory backup and restore", () => {
   it("moves a collection from LanceDB to pgvector through one file, with progress lines off a terminal", async () => {
     const cwd = await workdir();
