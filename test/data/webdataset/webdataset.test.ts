@@ -8,7 +8,6 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AiosError } from "../../../src/core/errors.js";
 import type { BackendPosition } from "../../../src/data/types.js";
 import { expandShardPattern, resolveShards } from "../../../src/data/webdataset/shard-list.js";
-import { splitMemberName } from "../../../src/data/webdataset/tar-samples.js";
 import {
   WebDatasetBackend,
   type WebDatasetOptions,
@@ -90,11 +89,6 @@ describe("shard patterns", () => {
     const warnings: string[] = [];
     expect(resolveShards(pattern, "skip", (m) => warnings.push(m))).toHaveLength(10);
     expect(warnings[0]).toContain("gone.tar");
-  });
-
-  it("groups files by key: the path up to the first dot of the file name", () => {
-    expect(splitMemberName("dir/a.b/x.en.txt")).toEqual({ key: "dir/a.b/x", field: "en.txt" });
-    expect(splitMemberName("plain")).toEqual({ key: "plain", field: "" });
   });
 });
 
