@@ -56,11 +56,22 @@ export function registerDataCommands(data: Command): void {
     .option("--max-samples <n>", "most samples per shard", "10000")
     .option("--max-bytes <n>", "most text bytes per shard", String(256 * 1024 * 1024))
     .option("--field <ext>", "extension of each sample's text file inside the tar", "txt")
+    .option(
+      "--overwrite",
+      "replace the shards of --prefix already in --out (removed once the new ones are written); without it such a directory is refused",
+    )
     .option("--config <file>", "YAML config file (see config/default.yaml)");
   addTrainingOptions(make);
   make.action(
     async (
-      options: { out: string; prefix: string; maxSamples: string; maxBytes: string; field: string },
+      options: {
+        out: string;
+        prefix: string;
+        maxSamples: string;
+        maxBytes: string;
+        field: string;
+        overwrite?: boolean;
+      },
       command: Command,
     ) => {
       const { training } = await resolveCommandConfig(command);
@@ -72,6 +83,7 @@ export function registerDataCommands(data: Command): void {
           maxSamples: wholeNumber("max-samples", options.maxSamples, 1),
           maxBytes: wholeNumber("max-bytes", options.maxBytes, 1),
           field: options.field,
+          overwrite: options.overwrite === true,
           onShard: (path, samples) => process.stderr.write(`wrote ${path} (${samples} samples)\n`),
         });
         process.stdout.write(

@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -202,6 +202,70 @@ with tarfile.open(sys.argv[1], "w", format=tarfile.USTAR_FORMAT) as t:
       );
     },
   );
+
+  it("make-shards refuses a directory holding shards of its prefix, and --overwrite replaces exactly them", async () => {
+    const out = join(dir, "mixed");
+    const first = join(dir, "first.txt");
+    const second = join(dir, "second.txt");
+    await writeFile(
+      first,
+      Array.from({ length: 25 }, (_, i) => `first corpus line ${i + 1}\n`).join(""),
+    );
+    await writeFile(
+      second,
+      Array.from({ length: 5 }, (_, i) => `second corpus line ${i + 1}\n`).join(""),
+    );
+    const make = (file: string, ...extra: string[]) =>
+      runCli([
+        "data",
+        "make-shards",
+        "--dataset-file",
+        file,
+        "--out",
+        out,
+        "--max-samples",
+        "10",
+        "--no-shuffle",
+        ...extra,
+      ]);
+    expect((await make(first)).code).toBe(0);
+    // Files that are not this prefix's shards are never touched.
+    await writeFile(join(out, "README.md"), "my notes");
+    await writeFile(join(out, "val-000000.tar"), "another prefix");
+    await writeFile(join(out, "shard-000000.tar.gz"), "not this writer's naming");
+    const firstRun = await readFile(join(out, "shard-000000.tar"));
+
+    const refused = await make(second);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain(
+      `--out ${out} already holds 3 files of shard prefix "shard": shard-000000.tar, shard-000001.tar, shard-000002.tar`,
+    );
+    expect(refused.stderr).toContain("--overwrite");
+    expect(refused.stderr).not.toMatch(STACK_FRAME);
+    expect(await readFile(join(out, "shard-000000.tar"))).toEqual(firstRun);
+
+    const replaced = await make(second, "--overwrite");
+    expect(replaced.code, replaced.stderr).toBe(0);
+    expect((await readdir(out)).sort()).toEqual([
+      "README.md",
+      "shard-000000.tar",
+      "shard-000000.tar.gz",
+      "val-000000.tar",
+    ]);
+    const preview = await runCli([
+      "data",
+      "preview",
+      "--dataset-file",
+      `wds://${join(out, "shard-000000.tar")}`,
+      "--wds-shuffle",
+      "0",
+      "--samples",
+      "10",
+    ]);
+    expect(preview.stdout).toContain('"second corpus line 5"');
+    expect(preview.stdout).not.toContain("first corpus");
+    expect(preview.stdout).toContain("5 samples shown");
+  });
 
   it("exits 2 without a stack trace for a pattern that names no shard", async () => {
     const r = await runCli([
