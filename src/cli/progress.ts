@@ -105,7 +105,7 @@ function describe(event: TrainEvent): string | null {
     case "data":
       return event.final
         ? `data: ${describeData(event.stats)}`
-        : `warning: step ${event.step}: the data has samples that cannot be used (${describeSkips(event.stats)} so far); training goes on, skipped_samples in the metrics counts them`;
+        : `data: step ${event.step}: samples are being skipped (${describeSkips(event.stats)} so far); training goes on, skipped_samples in the metrics counts them`;
     case "finished":
       return `done: ${event.steps} steps; brain in ${event.bundleDir}, metrics in ${event.logFile}`;
   }

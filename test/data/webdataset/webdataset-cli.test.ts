@@ -195,7 +195,7 @@ with tarfile.open(sys.argv[1], "w", format=tarfile.USTAR_FORMAT) as t:
       const records = await metricsOf(dir, "wds-skips");
       expect(records.map((x) => x.skipped_samples)).toEqual([2, 2]);
       expect(r.stderr).toMatch(
-        /^warning: step 1: the data has samples that cannot be used \(no \.txt field: 1, empty text: 1 so far\)/m,
+        /^data: step 1: samples are being skipped \(no \.txt field: 1, empty text: 1 so far\)/m,
       );
       expect(r.stderr).toMatch(
         /^data: \d+ samples read, 2 skipped \(no \.txt field: 1, empty text: 1\)$/m,
