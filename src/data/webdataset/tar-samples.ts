@@ -1,6 +1,6 @@
 import type { Readable } from "node:stream";
 import tar from "tar-stream";
-import { isAiosError } from "../../core/errors.js";
+import { AiosError, isAiosError } from "../../core/errors.js";
 import { shardError } from "./open-shard.js";
 
 /** One WebDataset sample: the files of a tar that share a key, by extension. */
@@ -91,9 +91,12 @@ export async function* samplesOfShard(
       }
       if (fields.has(member.field)) {
         if (options.onDuplicate === "raise") {
-          throw shardError(
-            url,
-            `${name}: sample "${key}" already has a .${member.field} file (suffixes are compared lower-cased, as webdataset does)`,
+          throw new AiosError(
+            "SHARD_READ",
+            `shard ${url}: ${name}: sample "${key}" already has a .${member.field} file (suffixes are compared lower-cased, as webdataset does)`,
+            {
+              hint: "give each sample one file per extension, or pass --wds-on-error skip to count and drop the later file",
+            },
           );
         }
         options.count(DUPLICATE_FIELD);
