@@ -5,6 +5,7 @@ import { AiosError } from "../core/errors.js";
 import type { MetricView, RunStatus } from "./api-types.js";
 import { trainingFlags } from "./config-flags.js";
 import { fileSize, MetricsTail } from "./metrics-tail.js";
+import { MetricRecords } from "./superseded-records.js";
 
 export type RunEvent =
   | { readonly type: "status"; readonly status: RunStatus }
@@ -29,7 +30,7 @@ export class TrainingRunner {
   private child: ChildProcess | null = null;
   private launching = false;
   private current: RunStatus = { state: "idle" };
-  private records: MetricView[] = [];
+  private records = new MetricRecords<MetricView>();
   private readonly listeners = new Set<(event: RunEvent) => void>();
   private exited: Promise<void> = Promise.resolve();
 
@@ -41,7 +42,7 @@ export class TrainingRunner {
 
   /** The metrics records of the current (or last) run so far. */
   get metrics(): readonly MetricView[] {
-    return this.records;
+    return this.records.all;
   }
 
   subscribe(listener: (event: RunEvent) => void): () => void {
@@ -67,7 +68,7 @@ export class TrainingRunner {
     }
     const tail = new MetricsTail(logFile, from, (record) => {
       const metric = record as unknown as MetricView;
-      this.records.push(metric);
+      this.records.add(metric);
       this.emit({ type: "metric", record: metric });
     });
     const child = spawn(
@@ -78,7 +79,7 @@ export class TrainingRunner {
       { cwd: this.options.cwd, stdio: ["ignore", "pipe", "pipe"], detached: true },
     );
     this.child = child;
-    this.records = [];
+    this.records = new MetricRecords();
     let output = "";
     const keep = (chunk: Buffer) => {
       output = (output + chunk.toString("utf8")).slice(-OUTPUT_KEPT);

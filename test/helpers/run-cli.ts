@@ -62,3 +62,8 @@ export async function metricsOf(dir: string, name: string): Promise<Record<strin
     .split("\n")
     .map((line) => JSON.parse(line) as Record<string, unknown>);
 }
+
+/** The `"step"` records of such a file (a resumed run also writes a `"resume"` record). */
+export async function stepRecordsOf(dir: string, name: string): Promise<Record<string, unknown>[]> {
+  return (await metricsOf(dir, name)).filter((record) => record.event === "step");
+}

@@ -72,11 +72,22 @@ export function registerDataCommands(data: Command): void {
       256 * 1024 * 1024,
     )
     .option("--field <ext>", "extension of each sample's text file inside the tar", "txt")
+    .option(
+      "--overwrite",
+      "replace the shards of --prefix already in --out (removed once the new ones are written); without it such a directory is refused",
+    )
     .option("--config <file>", "YAML config file (see config/default.yaml)");
   addTrainingOptions(make, datasetFieldsOnly);
   make.action(
     async (
-      options: { out: string; prefix: string; maxSamples: number; maxBytes: number; field: string },
+      options: {
+        out: string;
+        prefix: string;
+        maxSamples: number;
+        maxBytes: number;
+        field: string;
+        overwrite?: boolean;
+      },
       command: Command,
     ) => {
       const { training } = await resolveCommandConfig(command);
@@ -88,6 +99,7 @@ export function registerDataCommands(data: Command): void {
           maxSamples: options.maxSamples,
           maxBytes: options.maxBytes,
           field: options.field,
+          overwrite: options.overwrite === true,
           onShard: (path, samples) => process.stderr.write(`wrote ${path} (${samples} samples)\n`),
         });
         process.stdout.write(

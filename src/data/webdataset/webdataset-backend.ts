@@ -18,7 +18,7 @@ export interface WdsField {
 export interface WebDatasetOptions {
   readonly pattern: string;
   readonly shards: readonly ShardSource[];
-  /** Field (file extension) holding the text: `txt`, `json`, ... */
+  /** Field (file extension) holding the text: `txt`, `json`, ...; compared lower-cased, as fields are. */
   readonly key: string;
   readonly decode: "text" | "bytes";
   /** Sample shuffle buffer size; 0 keeps shard order and file order. Non-zero also shuffles shards. */
@@ -48,7 +48,11 @@ export class WebDatasetBackend implements DatasetBackend {
   private readonly badRows: Record<string, number> = {};
   private readonly skipped: Record<string, number> = {};
 
-  constructor(private readonly options: WebDatasetOptions) {
+  private readonly options: WebDatasetOptions;
+
+  constructor(options: WebDatasetOptions) {
+    // Tar suffixes are lower-cased when grouped (webdataset's `lcase`): so is the key that picks one.
+    this.options = { ...options, key: options.key.toLowerCase() };
     this.description = `webdataset: ${options.pattern} (${options.shards.length} shards)`;
     if (options.rank >= options.worldSize) {
       throw new AiosError(
@@ -170,7 +174,11 @@ export class WebDatasetBackend implements DatasetBackend {
       let offset = 0;
       try {
         const stream = await openShard(source, this.options.open);
-        for await (const sample of samplesOfShard(stream, source.url)) {
+        const samples = samplesOfShard(stream, source.url, {
+          onDuplicate: this.options.onError,
+          count: (reason) => this.count(this.skipped, reason),
+        });
+        for await (const sample of samples) {
           offset += 1;
           if (offset <= skip) continue;
           this.current = { ...this.current, shard: index, offset };

@@ -94,6 +94,7 @@ export class TrainingView {
   }
 
   private showMetric(record: MetricView): void {
+    if (record.event === "resume") this.chart.resume(record.step);
     if (record.event !== "step") return;
     this.chart.add(record.step, record.loss);
     this.el.step.textContent = String(record.step);
