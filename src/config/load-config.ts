@@ -12,6 +12,8 @@ import {
 export interface ResolvedConfig {
   training: TrainingConfig;
   memory: MemoryConfig;
+  /** Training keys given a value by the YAML file or the flags (the rest are defaults). */
+  explicit: ReadonlySet<TrainingFieldKey>;
 }
 
 export interface ConfigSources {
@@ -43,11 +45,10 @@ export async function resolveConfig(
 ): Promise<ResolvedConfig> {
   const fromFile: ConfigFileValues =
     sources.file === null ? { training: {}, memory: {} } : await loadConfigFile(sources.file);
-  const training = resolveTrainingConfig(
-    { ...fromFile.training, ...definedOnly(sources.flags) },
-    { requireDataset: options.requireDataset ?? true },
-  );
-  return { training, memory: resolveMemoryConfig(fromFile.memory, sources.file) };
+  const raw = { ...fromFile.training, ...definedOnly(sources.flags) };
+  const training = resolveTrainingConfig(raw, { requireDataset: options.requireDataset ?? true });
+  const explicit = new Set(Object.keys(raw) as TrainingFieldKey[]);
+  return { training, memory: resolveMemoryConfig(fromFile.memory, sources.file), explicit };
 }
 
 /**

@@ -78,15 +78,14 @@ describe("aios CLI", () => {
       "3",
       "--log-file",
       log,
+      "--bundle-dir",
+      join(dir, "brains"),
       "--no-shuffle",
     ]);
     expect(code).toBe(0);
-    const configPart = stdout.slice(0, stdout.indexOf("\n# first"));
-    expect(parse(configPart).train).toMatchObject({
-      steps: 3,
-      dataset_file: sample,
-      dataset_backend: "custom",
-    });
+    const configPart = parse(stdout.slice(0, stdout.indexOf("\n# first")));
+    expect(configPart.train).toMatchObject({ steps: 3 });
+    expect(configPart.memory.dataset).toMatchObject({ file: sample, backend: "custom" });
     expect(stdout).toContain("# first 3 samples");
     const firstLine = (await readFile(sample, "utf8")).split("\n")[0] ?? "";
     expect(stdout).toContain(JSON.stringify(firstLine));

@@ -169,7 +169,41 @@ describe("aios hrm-hf train-actv1", () => {
       ]),
     );
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain("--hidden-size 32 (checkpoint) vs 64 (now)");
+    expect(r.stderr).toContain("--hidden-size 64 (given) vs 32 (checkpoint)");
+    expect(r.stderr).toContain("leave the architecture flags out when resuming");
+  });
+
+  it("--resume takes the architecture from the checkpoint: no architecture flags needed", async () => {
+    // "split" was created with the tiny model's flags; resuming names none of them.
+    const before = await stepRecordsOf(dir, "split");
+    const r = await runCli(
+      args("split", ["--dataset-file", shakespeare, "--steps", "1", "--resume", "--workers", "1"]),
+    );
+    expect(r.code, r.stderr).toBe(0);
+    const after = await stepRecordsOf(dir, "split");
+    expect(after.map((s) => s.step)).toEqual([...before.map((s) => s.step), before.length + 1]);
+    const config = JSON.parse(await readFile(join(dir, "brains", "split", "config.json"), "utf8"));
+    expect(config.hidden_size).toBe(Number(tiny[tiny.indexOf("--hidden-size") + 1]));
+  });
+
+  it("--dry-run refuses what a real run would: an existing brain, a missing checkpoint", async () => {
+    const exists = await runCli(
+      args("split", ["--dataset-file", shakespeare, "--dry-run", ...tiny]),
+    );
+    expect(exists.code).toBe(2);
+    expect(exists.stderr).toContain('brain "split" already exists');
+    const missing = await runCli(
+      args("nothing-here", ["--dataset-file", shakespeare, "--dry-run", "--resume"]),
+    );
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('--resume: brain "nothing-here" has no checkpoint in');
+    const fine = await runCli(
+      args("split", ["--dataset-file", shakespeare, "--dry-run", "--resume", "--steps", "2"]),
+    );
+    expect(fine.code, fine.stderr).toBe(0);
+    expect(fine.stdout).toMatch(
+      /a real run would train steps \d+-\d+ of the resumed brain "split"/,
+    );
   });
 
   it("checks a resume with other dataset settings before the first step: nothing trained or logged", async () => {
@@ -261,7 +295,7 @@ describe("aios hrm-hf train-actv1", () => {
       args("never-trained", ["--dataset-file", shakespeare, "--resume", ...tiny]),
     );
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain("--resume: no checkpoint in");
+    expect(r.stderr).toContain('--resume: brain "never-trained" has no checkpoint in');
   });
 
   it("stops gracefully when the stop file appears, with a checkpoint to resume from", async () => {
