@@ -362,6 +362,13 @@ export const trainingFields = {
     help: "also write a checkpoint every N steps (0 = only at the end)",
     group: "run",
   },
+  keep_checkpoint: {
+    schema: z.boolean().default(true),
+    flag: "keep-checkpoint",
+    yaml: "train.keep_checkpoint",
+    help: "keep checkpoints/ (weights and optimizer moments, about 3x model.safetensors) after a run that completes, so --resume can continue it; --no-keep-checkpoint deletes it then (a stopped run keeps it)",
+    group: "run",
+  },
   stop_file: {
     schema: optionalString(),
     flag: "stop-file",

@@ -1,4 +1,5 @@
 import { existsSync } from "node:fs";
+import { rm } from "node:fs/promises";
 import { type MemoryConfig, memoryConfigSchema } from "../config/memory-config.js";
 import type { TrainingConfig } from "../config/training-config.js";
 import { AiosError } from "../core/errors.js";
@@ -162,6 +163,10 @@ export async function trainActV1(options: TrainOptions): Promise<TrainSummary> {
         finished_at: new Date().toISOString(),
       },
     });
+    if (!config.keep_checkpoint && stopReason === "completed") {
+      // The bundle holds the trained weights; the checkpoint only serves --resume.
+      await rm(paths.checkpoints, { recursive: true, force: true });
+    }
     options.onEvent({
       kind: "finished",
       steps: state.step - firstStep + 1,

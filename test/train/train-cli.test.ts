@@ -290,6 +290,30 @@ describe("aios hrm-hf train-actv1", () => {
     expect(r.stderr).not.toMatch(STACK_FRAME);
   });
 
+  it("--no-keep-checkpoint deletes checkpoints/ when the run completes, keeping the bundle", async () => {
+    const r = await runCli(
+      args("lean", [
+        "--dataset-file",
+        shakespeare,
+        "--steps",
+        "1",
+        "--no-keep-checkpoint",
+        ...tiny,
+      ]),
+    );
+    expect(r.code, r.stderr).toBe(0);
+    expect(existsSync(join(dir, "brains", "lean", "checkpoints"))).toBe(false);
+    expect(existsSync(join(dir, "brains", "lean", "model.safetensors"))).toBe(true);
+    const resume = await runCli(args("lean", ["--dataset-file", shakespeare, "--resume"]));
+    expect(resume.code).toBe(2);
+    expect(resume.stderr).toContain('brain "lean" has no checkpoint');
+    const kept = await runCli(
+      args("kept", ["--dataset-file", shakespeare, "--steps", "1", ...tiny]),
+    );
+    expect(kept.code, kept.stderr).toBe(0);
+    expect(existsSync(join(dir, "brains", "kept", "checkpoints", "state.json"))).toBe(true);
+  });
+
   it("says so when --resume finds no checkpoint", async () => {
     const r = await runCli(
       args("never-trained", ["--dataset-file", shakespeare, "--resume", ...tiny]),
