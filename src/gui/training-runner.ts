@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { resolve as resolvePath } from "node:path";
 import type { TrainingConfig } from "../config/training-config.js";
 import { AiosError } from "../core/errors.js";
+import { planRun, type RunPlan } from "../train/run-preflight.js";
 import type { MetricView, RunStatus } from "./api-types.js";
 import { trainingFlags } from "./config-flags.js";
 import { fileSize, MetricsTail } from "./metrics-tail.js";
@@ -48,6 +49,17 @@ export class TrainingRunner {
   subscribe(listener: (event: RunEvent) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  /**
+   * What starting `config` would do, checked as the CLI checks it (`planRun`) with paths in the
+   * runs' directory: on resume the architecture is the checkpoint's (the form's is replaced).
+   * @throws BrainExistsError when a fresh run names an existing brain.
+   */
+  async plan(config: TrainingConfig): Promise<RunPlan> {
+    const here = { ...config, bundle_dir: resolvePath(this.options.cwd, config.bundle_dir) };
+    const plan = await planRun(here, new Set());
+    return { ...plan, config: { ...plan.config, bundle_dir: config.bundle_dir } };
   }
 
   async start(config: TrainingConfig): Promise<RunStatus> {
