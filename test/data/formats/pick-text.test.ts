@@ -11,6 +11,20 @@ describe("guessTextColumn", () => {
     expect(guessTextColumn(header, rows)).toEqual({ index: 1, by: "longest text" });
   });
 
+  it("compares average lengths among columns of words, and among columns without spaces", () => {
+    const header = ["title", "review"];
+    const rows = [
+      ["Great film", "I loved the pacing, the score, and the final act"],
+      ["Not good", "Two hours I will never get back"],
+    ];
+    expect(guessTextColumn(header, rows)).toEqual({ index: 1, by: "longest text" });
+    const chinese = [
+      ["正面", "我非常喜欢这部电影的节奏和配乐"],
+      ["负面", "两个小时白白浪费了"],
+    ];
+    expect(guessTextColumn(["类别", "评论"], chinese)?.index).toBe(1);
+  });
+
   it("lets a well-known name win over longer text", () => {
     const rows = [["a much longer value in the first column than the second", "short"]];
     expect(guessTextColumn(["notes", "Content"], rows)).toEqual({ index: 1, by: "name" });

@@ -80,6 +80,8 @@ describe("CSV delimiters", () => {
       "it was fine, really; yes",
       "quoted\ttab",
     ]);
+    // One column: nothing to detect from, yet a .tsv field never splits at a comma.
+    expect(texts(await rowsOf("one.tsv", "text\nhello, world\n"))).toEqual(["hello, world"]);
   });
 
   it("takes the delimiter it is given over the detected one", async () => {
