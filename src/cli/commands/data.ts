@@ -52,7 +52,7 @@ export function registerDataCommands(data: Command): void {
       const tokens = samples.reduce((a, s) => a + s.tokens, 0);
       process.stdout.write(
         `${backend.description}: ${samples.length} samples shown, ${samples.length === 0 ? 0 : (tokens / samples.length).toFixed(1)} tokens per sample` +
-          `${describeCounts(" bad rows", stats.badRows)}${describeCounts(" skipped", stats.skipped)}\n`,
+          `${describeCounts(" bad rows", stats.badRows)}${describeCounts(" skipped", stats.skipped)}${describeCounts(" repaired", stats.repaired)}\n`,
       );
     } finally {
       await backend.close?.();
