@@ -74,7 +74,12 @@ function runInClone(text: string): Promise<Ran> {
   return new Promise((resolve, reject) => {
     const child = spawn("bash", ["-o", "pipefail", "-c", text], {
       cwd: clone,
-      env: { ...process.env, HF_ENDPOINT: server.endpoint, CI: "1" },
+      env: {
+        ...process.env,
+        HF_ENDPOINT: server.endpoint,
+        HF_HOME: join(clone, ".hf-home"),
+        CI: "1",
+      },
       stdio: ["ignore", "pipe", "pipe"],
       detached: true,
     });
