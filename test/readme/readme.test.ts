@@ -84,18 +84,20 @@ function runInClone(text: string): Promise<Ran> {
       detached: true,
     });
     let output = "";
+    let served = false;
     const collect = (chunk: Buffer) => {
       output += chunk.toString();
       // A server command (aios gui) has worked once it prints its URL; stop it then.
-      if (/aios gui: serving http:\/\//.test(output) && child.exitCode === null)
+      if (!served && /aios gui: serving http:\/\//.test(output)) {
+        served = true;
         process.kill(-(child.pid as number), "SIGINT");
+      }
     };
     child.stdout.on("data", collect);
     child.stderr.on("data", collect);
     child.on("error", reject);
-    child.on("close", (code) =>
-      resolve({ code: /aios gui/.test(text) && code === 130 ? 0 : code, output }),
-    );
+    // A served gui is stopped by its signal: that is its success.
+    child.on("close", (code) => resolve({ code: served ? 0 : code, output }));
   });
 }
 
