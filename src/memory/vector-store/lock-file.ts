@@ -159,7 +159,7 @@ function ownHolder(token: string): LockHolder {
     hostname: hostname(),
     command:
       command.length > MAX_COMMAND_CHARS ? `${command.slice(0, MAX_COMMAND_CHARS)}…` : command,
-    started_at: new Date(performance.timeOrigin).toISOString(),
+    started_at: new Date(processStartMs()).toISOString(),
     acquired_at: new Date().toISOString(),
     token,
   };
@@ -219,16 +219,28 @@ function parseHolder(raw: string): LockHolder | null {
   }
 }
 
+/** When this process started, in ms since the epoch (the same in every thread of it). */
+function processStartMs(): number {
+  return Date.now() - process.uptime() * 1000;
+}
+
+/** Two readings of one process's start differ by clock jitter, far less than this. */
+const SAME_START_MS = 2000;
+
 /**
  * Whether the lock's holder is certainly gone: a process of this host that no longer runs, or
- * this very process without a matching held lock (a pid reused, as in containers). A holder on
- * another host cannot be checked and counts as live.
+ * one that had this process's pid but started at another time (a pid reused, as in containers,
+ * where every run may be pid 1). A lock of this very process (another of its threads) is live.
+ * A holder on another host cannot be checked and counts as live.
  */
 function isStale(lock: LockContent, path: string): boolean {
   const { holder } = lock;
   if (holder === null) return lock.ageMs > UNREADABLE_GRACE_MS;
   if (holder.hostname !== hostname()) return false;
-  if (holder.pid === process.pid) return heldHere.get(path) !== holder.token;
+  if (holder.pid === process.pid) {
+    if (heldHere.get(path) === holder.token) return false;
+    return !(Math.abs(Date.parse(holder.started_at) - processStartMs()) < SAME_START_MS);
+  }
   return !processRuns(holder.pid);
 }
 

@@ -105,11 +105,28 @@ describe("lock file", () => {
     const path = lockPath();
     await writeFile(
       path,
-      JSON.stringify({ pid: process.pid, hostname: hostname(), command: "old", token: "old" }),
+      JSON.stringify({
+        pid: process.pid,
+        hostname: hostname(),
+        command: "old",
+        started_at: "2020-01-01T00:00:00.000Z",
+        token: "old",
+      }),
     );
     const lock = await acquireLock(path, { what: "test store", timeoutS: 0 });
     expect((await holderOf(path)).token).not.toBe("old");
     await lock.release();
+  });
+
+  it("counts a lock of this very process, taken in another thread, as live", async () => {
+    const path = lockPath();
+    const started = new Date(Date.now() - process.uptime() * 1000).toISOString();
+    await writeFile(
+      path,
+      JSON.stringify({ pid: process.pid, hostname: hostname(), started_at: started, token: "t" }),
+    );
+    const error = await rejection(acquireLock(path, { what: "test store", timeoutS: 0 }));
+    expect(error.code).toBe("VECTOR_STORE_BUSY");
   });
 
   it("takes over a lock killed with SIGKILL (no exit hook ran)", async () => {
