@@ -79,6 +79,10 @@ export interface VectorStoreClient {
    * Returns false when the collection is too small to train one (it is then searched exactly).
    */
   createIndex(): Promise<boolean>;
+  /** Whether the collection exists (it is created by the first upsert; it may then be empty). */
+  exists(): Promise<boolean>;
+  /** The store's collections (full names), sorted. */
+  listCollections(): Promise<string[]>;
   close(): Promise<void>;
 }
 
@@ -106,6 +110,8 @@ export interface VectorStoreDriver {
   readonly collection: string;
   /** The collection's dimension, or null while it does not exist. */
   dimension(): Promise<number | null>;
+  /** Every collection of this store (full names, any prefix), for messages about a missing one. */
+  listCollections(): Promise<string[]>;
   /** Creates the collection on first use with `batch.dimension`. */
   upsert(batch: CheckedBatch): Promise<void>;
   search(

@@ -68,19 +68,23 @@ export function registerVsQuery(memory: Command): void {
         : (parseJsonFlag("--filter", options.filter, '{"kind": "motif"}') as VectorFilter);
     // Checked here, with the flag's own digits at hand for the message, before the store opens.
     if (options.filter !== undefined) parseFilter(filter, literalsOf(options.filter));
-    await withStore(options, async ({ store }) => {
-      const vector = await queryVector(store, options);
-      const hits = vector === undefined ? [] : await store.query(vector, options.topK, filter);
-      if (options.json) {
-        printJson({
-          backend: store.backend,
-          collection: store.collection,
-          results: hits.map(([id, score, metadata]) => ({ id, score, metadata })),
-        });
-      } else {
-        printHits(hits);
-      }
-    });
+    await withStore(
+      options,
+      async ({ store }) => {
+        const vector = await queryVector(store, options);
+        const hits = vector === undefined ? [] : await store.query(vector, options.topK, filter);
+        if (options.json) {
+          printJson({
+            backend: store.backend,
+            collection: store.collection,
+            results: hits.map(([id, score, metadata]) => ({ id, score, metadata })),
+          });
+        } else {
+          printHits(hits);
+        }
+      },
+      { existing: true },
+    );
   });
 }
 

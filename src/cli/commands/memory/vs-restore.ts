@@ -86,6 +86,6 @@ async function restoreChecked(
         );
       }
     },
-    options.collection ?? checked.header.collection,
+    { collection: options.collection ?? checked.header.collection },
   );
 }

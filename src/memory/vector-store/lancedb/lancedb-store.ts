@@ -91,6 +91,10 @@ class LanceDbStore implements VectorStoreDriver {
     this.collection = options.collection;
   }
 
+  listCollections(): Promise<string[]> {
+    return this.#db.tableNames();
+  }
+
   async dimension(): Promise<number | null> {
     await this.#openTable();
     return this.#dimension;

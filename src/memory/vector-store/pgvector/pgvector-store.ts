@@ -96,6 +96,16 @@ class PgvectorStore implements VectorStoreDriver {
     this.#indexName = quoteIdent(`${options.collection}_hnsw`);
   }
 
+  async listCollections(): Promise<string[]> {
+    // Collections are the tables with an `embedding vector(n)` column.
+    const rows = await this.#sql.query<{ name: string }>(
+      `SELECT c.relname AS name FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid
+       WHERE c.relkind = 'r' AND a.attname = 'embedding' AND format_type(a.atttypid, a.atttypmod) LIKE 'vector(%'
+         AND pg_table_is_visible(c.oid)`,
+    );
+    return rows.map((row) => row.name);
+  }
+
   async dimension(): Promise<number | null> {
     if (this.#dimension !== null) return this.#dimension;
     const rows = await this.#sql.query<{ type: string }>(

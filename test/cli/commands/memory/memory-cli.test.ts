@@ -154,8 +154,7 @@ describe("aios memory on LanceDB (the default backend)", () => {
     expect(result.code).toBe(2);
     expect(result.stderr).toContain("bad.jsonl:3: vector[1] is two");
     expect(result.stderr).not.toMatch(STACK_FRAME);
-    const stats = await memory(cwd, "vs-stats", "--json");
-    expect(json<{ count: number }>(stats.stdout).count).toBe(0);
+    expect(await countOf(cwd, "lancedb")).toBe(0);
   });
 
   it("exits 2 on a filter that is not JSON or not understood", async () => {
@@ -201,6 +200,8 @@ async function countOf(cwd: string, backend: string, collection = "default"): Pr
     collection,
     "--json",
   );
+  // Nothing written may mean no collection at all: vs-stats then refuses it by name.
+  if (stats.code === 2 && stats.stderr.includes(`collection "${collection}"`)) return 0;
   expect(stats.code, stats.stderr).toBe(0);
   return json<{ count: number }>(stats.stdout).count;
 }
@@ -357,6 +358,63 @@ describe.each(EMBEDDED)("aios memory on %s: a bad record writes nothing", (backe
     expect(fromStdin.code, fromStdin.stderr).toBe(0);
     expect(await countOf(cwd, backend, "copy")).toBe(10);
   });
+});
+
+describe("aios memory: an unknown --collection", () => {
+  it.each(["lancedb", "pgvector"])(
+    "on %s, is exit 2 listing the collections there; an existing empty one answers 0",
+    async (backend) => {
+      const cwd = await workdir();
+      const up = await memory(
+        cwd,
+        "vs-upsert",
+        "--random",
+        "3",
+        "--dim",
+        "4",
+        "--collection",
+        "motifs",
+        "--backend",
+        backend,
+      );
+      expect(up.code, up.stderr).toBe(0);
+      for (const command of [
+        ["vs-stats"],
+        ["vs-query", "--random"],
+        ["vs-delete", "x"],
+        ["vs-index"],
+        ["vs-backup", "out.jsonl"],
+      ]) {
+        const typo = await memory(cwd, ...command, "--collection", "motif", "--backend", backend);
+        expect(typo.code, command.join(" ")).toBe(2);
+        expect(typo.stderr).toContain(
+          `collection "motif" (aios_memory_motif) does not exist in the ${backend} store; its collections: motifs`,
+        );
+      }
+      await memory(
+        cwd,
+        "vs-delete",
+        "random-0",
+        "random-1",
+        "random-2",
+        "--collection",
+        "motifs",
+        "--backend",
+        backend,
+      );
+      const empty = await memory(
+        cwd,
+        "vs-stats",
+        "--json",
+        "--collection",
+        "motifs",
+        "--backend",
+        backend,
+      );
+      expect(empty.code, empty.stderr).toBe(0);
+      expect(json<{ count: number }>(empty.stdout).count).toBe(0);
+    },
+  );
 });
 
 describe("aios memory backup and restore", () => {
