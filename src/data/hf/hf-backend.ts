@@ -1,17 +1,18 @@
 import { createReadStream } from "node:fs";
 import type { Readable } from "node:stream";
-import { asyncBufferFromFile } from "hyparquet";
+import { asyncBufferFromFile, type SchemaTree } from "hyparquet";
 import type { DatasetFile } from "../formats/dataset-file.js";
 import { pickJsonText, TEXT_FIELDS } from "../formats/pick-text.js";
 import { readRows } from "../formats/read-rows.js";
 import { RowTally } from "../formats/row-tally.js";
-import type { RowResult } from "../formats/rows.js";
+import { type RowResult, sample } from "../formats/rows.js";
 import type { RetryOptions } from "../http/fetch-retrying.js";
 import type { BackendPosition, BackendStats, DatasetBackend, IterTextOptions } from "../types.js";
 import { cachedSplit, type DownloadProgress, hfCacheRoot } from "./hf-cache.js";
 import { type HfPosition, parseHfPosition } from "./hf-position.js";
 import { httpRangeBuffer } from "./http-range-buffer.js";
 import { type HubClient, hubClient } from "./hub-client.js";
+import { ParquetValueError, rowJson } from "./parquet-json.js";
 import { parquetRowGroups } from "./parquet-rows.js";
 import { type HfDataFile, type ResolvedSplit, resolveSplit } from "./resolve-split.js";
 import { resumableDownload } from "./resumable-download.js";
@@ -162,8 +163,8 @@ export class HfBackend implements DatasetBackend {
         textField,
         name: file.location,
       });
-      for await (const { start, rows } of groups) {
-        yield { start, results: rows.map((row, i) => rowText(row, textField, start + i)) };
+      for await (const { start, rows, schema } of groups) {
+        yield { start, results: rows.map((row, i) => rowText(row, schema, textField, start + i)) };
       }
       return;
     }
@@ -198,23 +199,29 @@ interface RowBlock {
 /** Rows of a line format (jsonl/csv/txt) handed on together. */
 const LINE_BLOCK = 256;
 
-/** A parquet row's text; only a row without a text column is turned into JSON, and made JSON-safe first. */
-function rowText(row: Record<string, unknown>, textField: string | null, index: number): RowResult {
-  const whole = textField === null && !TEXT_FIELDS.some((field) => field in row);
-  return pickJsonText(whole ? jsonSafe(row) : row, textField, `row ${index}`);
+/**
+ * A parquet row's text: its text column (a non-string value is a bad row, as for JSON rows), or,
+ * in a file without one, the whole row as exact JSON (`rowJson`, docs/DATA.md).
+ */
+function rowText(
+  row: Record<string, unknown>,
+  schema: SchemaTree,
+  textField: string | null,
+  index: number,
+): RowResult {
+  const where = `row ${index}`;
+  if (textField !== null || TEXT_FIELDS.some((field) => field in row)) {
+    return pickJsonText(row, textField, where);
+  }
+  try {
+    return sample(rowJson(row, schema));
+  } catch (error) {
+    if (!(error instanceof ParquetValueError)) throw error;
+    const detail = `column "${error.column}": ${error.message}`;
+    return { kind: "bad", reason: "malformed JSON", where, detail };
+  }
 }
 
 function displayFile(file: HfDataFile): DatasetFile {
   return { path: file.location, format: "text", gzip: file.gzip };
-}
-
-/** Parquet INT64 values arrive as BigInt, which JSON cannot hold: numbers where exact, else strings. */
-function jsonSafe(row: Record<string, unknown>): Record<string, unknown> {
-  let safe: Record<string, unknown> | null = null;
-  for (const [key, value] of Object.entries(row)) {
-    if (typeof value !== "bigint") continue;
-    safe ??= { ...row };
-    safe[key] = Number.isSafeInteger(Number(value)) ? Number(value) : value.toString();
-  }
-  return safe ?? row;
 }
