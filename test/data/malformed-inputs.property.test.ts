@@ -1,10 +1,11 @@
 /**
  * No input makes aios crash (issue "Trust the data", "for the whole kind"): files of every
  * format the backends read — txt, csv, json, jsonl (each also .gz), tar and tar.gz shards,
- * parquet in a Hub-layout directory — are mutated (truncated, random bytes, byte flips, inserted
- * bytes and JSON/CSV tokens, other text encodings, empty) and go through the built CLI's
- * `data preview` and a 1-step `train-actv1`. Every run must end in exit 0 or 2 within a time
- * bound, print no stack frame, and on exit 2 print exactly one `aios: ` message and its hint.
+ * parquet and the dataset card (README.md) of a Hub-layout directory — are mutated (truncated,
+ * random bytes, byte flips, inserted bytes and JSON/CSV tokens, other text encodings, empty)
+ * and go through the built CLI's `data preview` and a 1-step `train-actv1`. Every run must end
+ * in exit 0 or 2 within a time bound, print no stack frame, and on exit 2 print exactly one
+ * `aios: ` message and its hint.
  *
  * The seed is fixed so CI is reproducible; fast-check prints it (and the failing mutation) on
  * failure. AIOS_FUZZ_SEED picks another seed, AIOS_FUZZ_RUNS multiplies the runs to search longer.
@@ -39,6 +40,8 @@ interface Format {
   readonly gzip: boolean;
   /** Valid files to start from. */
   readonly bases: readonly Uint8Array[];
+  /** Files written beside it, unchanged (the data files a dataset card names). */
+  readonly companions?: Readonly<Record<string, Uint8Array>>;
 }
 
 const utf8 = (text: string) => new TextEncoder().encode(text);
@@ -106,7 +109,19 @@ function parquetBases(): Uint8Array[] {
   ];
 }
 
+/** A dataset card whose YAML front matter maps the split to the data files (the Hub's rule). */
+const CARD = `---
+configs:
+- config_name: default
+  data_files:
+  - split: train
+    path: data/train-*
+---
+# A dataset card
+`;
+
 const shard = await tarShard();
+const parquets = parquetBases();
 const FORMATS: readonly Format[] = [
   ...(
     [
@@ -132,7 +147,15 @@ const FORMATS: readonly Format[] = [
     layout: "hf",
     file: join("data", "train-00000-of-00001.parquet"),
     gzip: false,
-    bases: parquetBases(),
+    bases: parquets,
+  },
+  {
+    name: "dataset card",
+    layout: "hf",
+    file: "README.md",
+    gzip: false,
+    bases: [utf8(CARD)],
+    companions: { [join("data", "train-00000-of-00001.parquet")]: parquets[0] as Uint8Array },
   },
 ];
 
@@ -239,10 +262,15 @@ function bytesOf(format: Format, { base, content, compressed }: Input): Uint8Arr
 
 /** Writes the input where the format's backend reads it; returns the dataset flags. */
 async function place(format: Format, bytes: Uint8Array): Promise<string[]> {
-  const dir = join(root, format.name.replace(/\./g, "-"));
+  const dir = join(root, format.name.replace(/\W/g, "-"));
+  for (const [file, content] of [
+    ...Object.entries(format.companions ?? {}),
+    [format.file, bytes],
+  ]) {
+    await mkdir(join(dir, file as string, ".."), { recursive: true });
+    await writeFile(join(dir, file as string), content as Uint8Array);
+  }
   const path = join(dir, format.file);
-  await mkdir(join(path, ".."), { recursive: true });
-  await writeFile(path, bytes);
   switch (format.layout) {
     case "custom":
       return ["--dataset-file", path];
@@ -330,6 +358,16 @@ describe("inputs the property test found, kept as fixed examples", () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(
       /^aios: \S+train-00000-of-00001\.parquet is not a readable parquet file: /m,
+    );
+  });
+
+  it("a dataset card whose front matter is not YAML: exit 2 naming the card", async () => {
+    const card = FORMATS.find((format) => format.file === "README.md") as Format;
+    const r = await preview(await place(card, utf8("---\nconfigs: [\n---\n")));
+    expectCleanEnd(r, "data preview of a dataset with a broken card");
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(
+      /^aios: the dataset card \S+README\.md has front matter that is not YAML: /m,
     );
   });
 
