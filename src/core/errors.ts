@@ -9,6 +9,8 @@ export type AiosErrorCode =
   | "DATASET_NOT_FOUND"
   | "DATASET_EMPTY"
   | "DATASET_BAD_ROWS"
+  /** A dataset file holds bytes that are not valid in its encoding (`--encoding-errors strict`). */
+  | "DATASET_ENCODING"
   | "CHECKPOINT"
   | "TRAINING"
   | "SHARD_READ"
@@ -27,6 +29,11 @@ export type AiosErrorCode =
   | "VECTOR_STORE_DISABLED"
   /** The store refused an operation or holds data this version cannot read. */
   | "VECTOR_STORE"
+  /**
+   * Another process holds the embedded store (its lock file) past the wait, or concurrent
+   * writers kept preempting a LanceDB commit; nothing of the operation was written.
+   */
+  | "VECTOR_STORE_BUSY"
   /** A vector backup file is not in the format `vs-backup` writes. */
   | "VECTOR_BACKUP";
 

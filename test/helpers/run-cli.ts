@@ -15,17 +15,21 @@ export interface CliResult {
   timedOut?: boolean;
 }
 
-/** Runs the built CLI; with `timeoutMs`, a run still going then is killed and marked `timedOut`. */
+/**
+ * Runs the built CLI; `input`, when given, is written to its stdin (else stdin is closed). With
+ * `timeoutMs`, a run still going then is killed and marked `timedOut`.
+ */
 export function runCli(
   args: readonly string[],
-  options: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
+  options: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string; timeoutMs?: number } = {},
 ): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [cliPath, ...args], {
       cwd: options.cwd ?? repoRoot,
       env: { ...process.env, ...options.env },
-      stdio: ["ignore", "pipe", "pipe"],
+      stdio: ["pipe", "pipe", "pipe"],
     });
+    child.stdin.end(options.input ?? "");
     let timedOut = false;
     const timer =
       options.timeoutMs === undefined
@@ -75,4 +79,9 @@ export async function metricsOf(dir: string, name: string): Promise<Record<strin
     .trim()
     .split("\n")
     .map((line) => JSON.parse(line) as Record<string, unknown>);
+}
+
+/** The `"step"` records of such a file (a resumed run also writes a `"resume"` record). */
+export async function stepRecordsOf(dir: string, name: string): Promise<Record<string, unknown>[]> {
+  return (await metricsOf(dir, name)).filter((record) => record.event === "step");
 }

@@ -3,7 +3,7 @@ import { parse as parseYaml } from "yaml";
 import { AiosError } from "../../core/errors.js";
 
 /** Formats of a dataset repo's data files that the hf backend reads. */
-export type HfFormat = "parquet" | "jsonl" | "json" | "csv" | "text";
+export type HfFormat = "parquet" | "jsonl" | "json" | "csv" | "tsv" | "text";
 
 /** A file of a dataset repo, as listed by the Hub (or found in a local directory). */
 export interface RepoFile {
@@ -24,6 +24,8 @@ const FORMAT_BY_EXTENSION: Readonly<Record<string, HfFormat>> = {
   ndjson: "jsonl",
   json: "json",
   csv: "csv",
+  // As `datasets` reads it: its csv builder with sep="\t".
+  tsv: "tsv",
   txt: "text",
 };
 

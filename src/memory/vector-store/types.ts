@@ -4,6 +4,14 @@ import type { Metadata } from "./metadata.js";
 
 export type { JsonValue, Metadata } from "./metadata.js";
 
+/** How an embedded driver waits for another process's lock (lock-file.ts). */
+export interface StoreLockOptions {
+  readonly timeoutS: number;
+  /** The setting that changes `timeoutS`, for the hint. */
+  readonly timeoutSetting: string;
+  readonly onWait: (notice: string) => void;
+}
+
 /** A vector as callers give it: a plain array or a typed array. */
 export type VectorInput = ArrayLike<number>;
 

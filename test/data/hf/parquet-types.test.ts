@@ -24,7 +24,12 @@ async function textsOf(
   columns: readonly Column[],
   schema: readonly SchemaElement[],
   textField: string | null = null,
-): Promise<{ texts: string[]; warnings: string[]; badRows: Record<string, number> }> {
+): Promise<{
+  texts: string[];
+  warnings: string[];
+  notices: string[];
+  badRows: Record<string, number>;
+}> {
   const dir = join(root, `repo-${repos++}`);
   const bytes = parquetWriteBuffer({
     columnData: columns as ColumnSource[],
@@ -32,6 +37,7 @@ async function textsOf(
   });
   await put(join(dir, "data", "train-00000-of-00001.parquet"), new Uint8Array(bytes));
   const warnings: string[] = [];
+  const notices: string[] = [];
   const backend = await openHfBackend({
     name: dir,
     config: null,
@@ -41,10 +47,11 @@ async function textsOf(
     textField,
     tokenEnv: "HF_TOKEN",
     warn: (message) => warnings.push(message),
+    notice: (message) => notices.push(message),
   });
   const texts: string[] = [];
   for await (const text of backend.iterText()) texts.push(text);
-  return { texts, warnings, badRows: backend.stats().badRows };
+  return { texts, warnings, notices, badRows: backend.stats().badRows };
 }
 
 /** Top-level columns of a flattened schema (children counted through `num_children`). */
@@ -104,6 +111,17 @@ describe("parquet rows without a text column become exact JSON", () => {
       '{"doc_id":9007199254740993,"input_ids":[],"pair":{"big":null,"inner":null},"counts":{},"unsigned":0}',
       '{"doc_id":-9223372036854775808,"input_ids":null,"pair":null,"counts":null,"unsigned":null}',
     ]);
+  });
+
+  it("says once that rows are trained on as JSON, naming the columns and --hf-text-field", async () => {
+    const { notices } = await textsOf(
+      [{ name: "doc_id", data: [1n, 2n, 3n] }],
+      [{ name: "doc_id", type: "INT64", repetition_type: "REQUIRED" }],
+    );
+    expect(notices).toHaveLength(1);
+    expect(notices[0]).toMatch(
+      /train-00000-of-00001\.parquet has no "text" or "content" column \(its columns: "doc_id"\): each row is trained on as its exact JSON; pass --hf-text-field NAME/,
+    );
   });
 
   it("keeps nulls at every depth: list items, struct fields, lists of structs", async () => {

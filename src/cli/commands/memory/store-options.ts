@@ -1,5 +1,5 @@
 import { type Command, Option } from "commander";
-import { resolveConfig } from "../../../config/load-config.js";
+import { loadMemoryConfig } from "../../../config/load-config.js";
 import { type VectorStoreConfig, vectorStoreBackends } from "../../../config/memory-config.js";
 import { AiosError } from "../../../core/errors.js";
 import { DEFAULT_COLLECTION } from "../../../memory/vector-store/collection-name.js";
@@ -41,11 +41,7 @@ export interface OpenedStore {
 }
 
 export async function resolveStoreConfig(options: StoreOptions): Promise<VectorStoreConfig> {
-  const { memory } = await resolveConfig(
-    { file: options.config ?? null, flags: {} },
-    { requireDataset: false },
-  );
-  return memory.vector_store;
+  return (await loadMemoryConfig(options.config ?? null)).vector_store;
 }
 
 /** The configured store, with `--backend` and `--collection` applied. */
