@@ -1,20 +1,20 @@
 import { createReadStream } from "node:fs";
 import type { Readable } from "node:stream";
-import { asyncBufferFromFile, type SchemaTree } from "hyparquet";
+import { asyncBufferFromFile } from "hyparquet";
 import type { DatasetFile } from "../formats/dataset-file.js";
 import type { EncodingErrors } from "../formats/encoding-errors.js";
-import { pickJsonText, TEXT_FIELDS } from "../formats/pick-text.js";
+import { TEXT_FIELDS } from "../formats/pick-text.js";
 import { oncePerKey, type ReadOptions } from "../formats/read-options.js";
 import { readRows } from "../formats/read-rows.js";
 import { RowTally } from "../formats/row-tally.js";
-import { type RowResult, sample } from "../formats/rows.js";
+import type { RowResult } from "../formats/rows.js";
 import type { RetryOptions } from "../http/fetch-retrying.js";
 import type { BackendPosition, BackendStats, DatasetBackend, IterTextOptions } from "../types.js";
 import { cachedSplit, type DownloadProgress, hfCacheRoot } from "./hf-cache.js";
 import { type HfPosition, parseHfPosition } from "./hf-position.js";
 import { httpRangeBuffer } from "./http-range-buffer.js";
 import { type HubClient, hubClient } from "./hub-client.js";
-import { ParquetValueError, rowJson } from "./parquet-json.js";
+import { parquetRowText } from "./parquet-row-text.js";
 import { parquetRowGroups } from "./parquet-rows.js";
 import { type HfDataFile, type ResolvedSplit, resolveSplit } from "./resolve-split.js";
 import { resumableDownload } from "./resumable-download.js";
@@ -205,7 +205,15 @@ export class HfBackend implements DatasetBackend {
             `${file.location} has no "text" or "content" column (its columns: ${shown.join(", ")}): each row is trained on as its exact JSON; pass --hf-text-field NAME to train on one column`,
           );
         }
-        yield { start, results: rows.map((row, i) => rowText(row, schema, textField, start + i)) };
+        const options = {
+          textField,
+          encodingErrors: this.read.encodingErrors,
+          file: file.location,
+        };
+        yield {
+          start,
+          results: rows.map((row, i) => parquetRowText(row, schema, start + i, options)),
+        };
       }
       return;
     }
@@ -239,29 +247,6 @@ interface RowBlock {
 
 /** Rows of a line format (jsonl/csv/txt) handed on together. */
 const LINE_BLOCK = 256;
-
-/**
- * A parquet row's text: its text column (a non-string value is a bad row, as for JSON rows), or,
- * in a file without one, the whole row as exact JSON (`rowJson`, docs/DATA.md).
- */
-function rowText(
-  row: Record<string, unknown>,
-  schema: SchemaTree,
-  textField: string | null,
-  index: number,
-): RowResult {
-  const where = `row ${index}`;
-  if (textField !== null || TEXT_FIELDS.some((field) => field in row)) {
-    return pickJsonText(row, textField, where);
-  }
-  try {
-    return sample(rowJson(row, schema));
-  } catch (error) {
-    if (!(error instanceof ParquetValueError)) throw error;
-    const detail = `column "${error.column}": ${error.message}`;
-    return { kind: "bad", reason: "malformed JSON", where, detail };
-  }
-}
 
 function displayFile(file: HfDataFile): DatasetFile {
   return { path: file.location, format: "text", gzip: file.gzip };

@@ -27,6 +27,32 @@ export class Int96Timestamp {
   }
 }
 
+/**
+ * A STRING value whose bytes are not valid UTF-8, decoded with U+FFFD in their place: tagged so
+ * that `--encoding-errors` can count, repair or refuse the row (docs/DATA.md), never pass it on
+ * silently as hyparquet's own decoder would.
+ */
+export class InvalidUtf8 {
+  constructor(readonly text: string) {}
+
+  /** hyparquet uses map keys as property names. */
+  toString(): string {
+    return this.text;
+  }
+}
+
+const strictUtf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+const lenientUtf8 = new TextDecoder("utf-8", { ignoreBOM: true });
+
+function stringFromBytes(bytes: Uint8Array | undefined): string | InvalidUtf8 | undefined {
+  if (bytes === undefined) return undefined;
+  try {
+    return strictUtf8.decode(bytes);
+  } catch {
+    return new InvalidUtf8(lenientUtf8.decode(bytes));
+  }
+}
+
 /** A value that breaks its column's type (a JSON column holding text that is not JSON). */
 export class ParquetValueError extends Error {
   constructor(
@@ -89,7 +115,8 @@ const READ_RAW = new Set(["decimal", "date", "time", "timestamp", "binary", "int
 /**
  * Read options for `parquetReadObjects` that hand `rowJson` what it needs: the metadata with the
  * annotations of `READ_RAW` leaves removed and JSON and ENUM leaves read as strings (both are
- * UTF-8 text by the spec), byte arrays without a text annotation as bytes, INT96 tagged.
+ * UTF-8 text by the spec), byte arrays without a text annotation as bytes, INT96 and strings
+ * that are not UTF-8 tagged.
  * Nothing structural changes, so rows assemble exactly as from the file's own metadata.
  */
 export function exactReadOptions(
@@ -110,63 +137,88 @@ export function exactReadOptions(
   return {
     metadata: { ...metadata, schema },
     utf8: false,
-    parsers: { timestampFromNanoseconds: (nanos: bigint) => new Int96Timestamp(nanos) },
+    parsers: {
+      timestampFromNanoseconds: (nanos: bigint) => new Int96Timestamp(nanos),
+      stringFromBytes,
+    },
   };
 }
 
 /**
  * One row (as `parquetReadObjects` assembles it under `exactReadOptions`) as compact JSON text,
- * its columns in schema order. `root` is `parquetSchema(metadata)` of the file's own metadata.
- * Throws `ParquetValueError` for a JSON column holding text that does not parse.
+ * its columns in schema order, and whether a string in it was not valid UTF-8 (written with
+ * U+FFFD). `root` is `parquetSchema(metadata)` of the file's own metadata. Throws
+ * `ParquetValueError` for a JSON column holding text that does not parse.
  */
-export function rowJson(row: Readonly<Record<string, unknown>>, root: SchemaTree): string {
+export function rowJson(
+  row: Readonly<Record<string, unknown>>,
+  root: SchemaTree,
+): { json: string; invalidUtf8: boolean } {
+  const walk: Walk = { invalidUtf8: false };
   const fields = root.children
     .filter((column) => column.element.name in row)
     .map(
       (column) =>
-        `${JSON.stringify(column.element.name)}:${nodeJson(row[column.element.name], column)}`,
+        `${JSON.stringify(column.element.name)}:${nodeJson(row[column.element.name], column, walk)}`,
     );
-  return `{${fields.join(",")}}`;
+  return { json: `{${fields.join(",")}}`, invalidUtf8: walk.invalidUtf8 };
+}
+
+/** What one row's walk has met. */
+interface Walk {
+  invalidUtf8: boolean;
+}
+
+function textOf(value: string | InvalidUtf8, walk: Walk): string {
+  if (typeof value === "string") return value;
+  walk.invalidUtf8 = true;
+  return value.text;
 }
 
 /** `asElement`: the node is a legacy list's repeated element, whose values are single items. */
-function nodeJson(value: unknown, node: SchemaTree, asElement = false): string {
+function nodeJson(value: unknown, node: SchemaTree, walk: Walk, asElement = false): string {
   if (value === null || value === undefined) return "null";
   if (node.element.repetition_type === "REPEATED" && !asElement) {
-    return arrayJson(value, (item) => nodeJson(item, node, true));
+    return arrayJson(value, walk, (item) => nodeJson(item, node, walk, true));
   }
-  if (node.children.length === 0) return leafJson(value, node.element, node.path);
-  if (node.element.logical_type?.type === "VARIANT") return anyJson(value);
+  if (node.children.length === 0) return leafJson(value, node.element, node.path, walk);
+  if (node.element.logical_type?.type === "VARIANT") return anyJson(value, walk);
   // The same tests as hyparquet's assembly, so the walk follows the shape it built.
   if (isListLike(node)) {
     const repeated = node.children[0] as SchemaTree;
     const element =
       repeated.children.length === 1 ? (repeated.children[0] as SchemaTree) : repeated;
-    return arrayJson(value, (item) => nodeJson(item, element, element === repeated));
+    return arrayJson(value, walk, (item) => nodeJson(item, element, walk, element === repeated));
   }
   if (isMapLike(node)) {
     const entry = node.children[0] as SchemaTree;
     const [keyNode, valueNode] = entry.children as [SchemaTree, SchemaTree];
-    if (typeof value !== "object") return anyJson(value);
+    if (typeof value !== "object") return anyJson(value, walk);
     const pairs = Object.entries(value).map(
-      ([key, item]) => `${JSON.stringify(mapKeyText(key, keyNode))}:${nodeJson(item, valueNode)}`,
+      ([key, item]) =>
+        `${JSON.stringify(mapKeyText(key, keyNode, walk))}:${nodeJson(item, valueNode, walk)}`,
     );
     return `{${pairs.join(",")}}`;
   }
-  if (typeof value !== "object") return anyJson(value);
+  if (typeof value !== "object") return anyJson(value, walk);
   const record = value as Record<string, unknown>;
   const fields = node.children.map(
     (child) =>
-      `${JSON.stringify(child.element.name)}:${nodeJson(record[child.element.name], child)}`,
+      `${JSON.stringify(child.element.name)}:${nodeJson(record[child.element.name], child, walk)}`,
   );
   return `{${fields.join(",")}}`;
 }
 
-function arrayJson(value: unknown, item: (value: unknown) => string): string {
-  return Array.isArray(value) ? `[${value.map(item).join(",")}]` : anyJson(value);
+function arrayJson(value: unknown, walk: Walk, item: (value: unknown) => string): string {
+  return Array.isArray(value) ? `[${value.map(item).join(",")}]` : anyJson(value, walk);
 }
 
-function leafJson(value: unknown, element: SchemaElement, path: readonly string[]): string {
+function leafJson(
+  value: unknown,
+  element: SchemaElement,
+  path: readonly string[],
+  walk: Walk,
+): string {
   const leaf = leafOf(element);
   switch (leaf.kind) {
     case "integer":
@@ -176,10 +228,14 @@ function leafJson(value: unknown, element: SchemaElement, path: readonly string[
       if (typeof value === "number") return floatJson(value);
       break;
     case "string":
-      if (typeof value === "string") return JSON.stringify(value);
+      if (typeof value === "string" || value instanceof InvalidUtf8) {
+        return JSON.stringify(textOf(value, walk));
+      }
       break;
     case "json":
-      if (typeof value === "string") return compactJson(value, path);
+      if (typeof value === "string" || value instanceof InvalidUtf8) {
+        return compactJson(textOf(value, walk), path);
+      }
       break;
     case "binary":
       if (value instanceof Uint8Array) return JSON.stringify(base64(value));
@@ -209,11 +265,11 @@ function leafJson(value: unknown, element: SchemaElement, path: readonly string[
       if (value instanceof Uint8Array) return JSON.stringify(base64(value));
       break;
   }
-  return anyJson(value);
+  return anyJson(value, walk);
 }
 
 /** Values of no known column type (VARIANT, GEOMETRY as hyparquet decodes them), by their JS type. */
-function anyJson(value: unknown): string {
+function anyJson(value: unknown, walk: Walk): string {
   if (value === null || value === undefined) return "null";
   switch (typeof value) {
     case "bigint":
@@ -230,16 +286,17 @@ function anyJson(value: unknown): string {
       return "null";
   }
   if (value instanceof Uint8Array) return JSON.stringify(base64(value));
+  if (value instanceof InvalidUtf8) return JSON.stringify(textOf(value, walk));
   if (value instanceof Int96Timestamp) return JSON.stringify(timestampText(value.nanos, "NANOS"));
   if (value instanceof Date) {
     return Number.isNaN(value.getTime()) ? "null" : JSON.stringify(value.toISOString());
   }
-  if (Array.isArray(value)) return `[${value.map(anyJson).join(",")}]`;
+  if (Array.isArray(value)) return `[${value.map((item) => anyJson(item, walk)).join(",")}]`;
   if (ArrayBuffer.isView(value) && !(value instanceof DataView)) {
-    return `[${Array.from(value as unknown as ArrayLike<unknown>, anyJson).join(",")}]`;
+    return `[${Array.from(value as unknown as ArrayLike<unknown>, (item) => anyJson(item, walk)).join(",")}]`;
   }
   const fields = Object.entries(value).map(
-    ([key, item]) => `${JSON.stringify(key)}:${anyJson(item)}`,
+    ([key, item]) => `${JSON.stringify(key)}:${anyJson(item, walk)}`,
   );
   return `{${fields.join(",")}}`;
 }
@@ -357,7 +414,7 @@ function intervalJson(bytes: Uint8Array): string {
  * names, `String()` of the physical value: digits for integers, `1,2,3` for bytes. They are
  * read back and written by the key column's own rule, unquoted.
  */
-function mapKeyText(key: string, keyNode: SchemaTree): string {
+function mapKeyText(key: string, keyNode: SchemaTree, walk: Walk): string {
   if (keyNode.children.length > 0) return key;
   const { element } = keyNode;
   const kind = leafOf(element).kind;
@@ -374,6 +431,6 @@ function mapKeyText(key: string, keyNode: SchemaTree): string {
   }
   // A date key's days arrive as digits, but `leafJson` takes them as a number.
   if (kind === "date" && typeof raw === "bigint") raw = Number(raw);
-  const text = leafJson(raw, element, keyNode.path);
+  const text = leafJson(raw, element, keyNode.path, walk);
   return text.startsWith('"') ? (JSON.parse(text) as string) : text;
 }

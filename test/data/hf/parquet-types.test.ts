@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { type ColumnSource, parquetWriteBuffer } from "hyparquet-writer";
 import { describe, expect, it } from "vitest";
 import { AiosError } from "../../../src/core/errors.js";
+import type { EncodingErrors } from "../../../src/data/formats/encoding-errors.js";
 import { openHfBackend } from "../../../src/data/hf/hf-backend.js";
 import { put } from "../../helpers/hub-fixtures.js";
 import { fixtureDir } from "../fixtures.js";
@@ -24,11 +25,13 @@ async function textsOf(
   columns: readonly Column[],
   schema: readonly SchemaElement[],
   textField: string | null = null,
+  encodingErrors: EncodingErrors = "skip",
 ): Promise<{
   texts: string[];
   warnings: string[];
   notices: string[];
   badRows: Record<string, number>;
+  repaired: Record<string, number>;
 }> {
   const dir = join(root, `repo-${repos++}`);
   const bytes = parquetWriteBuffer({
@@ -45,13 +48,15 @@ async function textsOf(
     streaming: true,
     cacheDir: null,
     textField,
+    encodingErrors,
     tokenEnv: "HF_TOKEN",
     warn: (message) => warnings.push(message),
     notice: (message) => notices.push(message),
   });
   const texts: string[] = [];
   for await (const text of backend.iterText()) texts.push(text);
-  return { texts, warnings, notices, badRows: backend.stats().badRows };
+  const { badRows, repaired = {} } = backend.stats();
+  return { texts, warnings, notices, badRows, repaired };
 }
 
 /** Top-level columns of a flattened schema (children counted through `num_children`). */
@@ -353,5 +358,44 @@ describe("a text column that does not hold strings", () => {
     expect((failure as AiosError).message).toMatch(/every row of .* is bad \(2 rows\)/);
     expect((failure as AiosError).message).toContain("non-string value");
     expect((failure as AiosError).message).toMatch(detail);
+  });
+});
+
+describe("parquet strings whose bytes are not UTF-8 follow --encoding-errors", () => {
+  const notUtf8 = bytes(0x66, 0xff, 0x6f);
+  const strings = (encodingErrors: EncodingErrors, withText: boolean) =>
+    textsOf(
+      [{ name: withText ? "text" : "name", data: [utf8("good"), notUtf8] }],
+      [opt(withText ? "text" : "name", { type: "BYTE_ARRAY", converted_type: "UTF8" })],
+      null,
+      encodingErrors,
+    );
+
+  it("skip (the default): the row is a bad row, invalid UTF-8, in a text column or a whole row", async () => {
+    const text = await strings("skip", true);
+    expect(text.texts).toEqual(["good"]);
+    expect(text.badRows).toEqual({ "invalid UTF-8": 1 });
+    const whole = await strings("skip", false);
+    expect(whole.texts).toEqual(['{"name":"good"}']);
+    expect(whole.badRows).toEqual({ "invalid UTF-8": 1 });
+  });
+
+  it("replace: the row is kept with U+FFFD and counted as repaired", async () => {
+    const text = await strings("replace", true);
+    expect(text.texts).toEqual(["good", "f\uFFFDo"]);
+    expect(text.repaired).toEqual({ "invalid UTF-8": 1 });
+    expect((await strings("replace", false)).texts).toEqual([
+      '{"name":"good"}',
+      '{"name":"f\uFFFDo"}',
+    ]);
+  });
+
+  it("strict: the run stops, naming the file and the row", async () => {
+    const failure = await strings("strict", true).catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(AiosError);
+    expect((failure as AiosError).code).toBe("DATASET_ENCODING");
+    expect((failure as AiosError).message).toMatch(
+      /train-00000-of-00001\.parquet row 1 holds a string whose bytes are not valid UTF-8/,
+    );
   });
 });
