@@ -232,10 +232,20 @@ function mutate(bytes: Uint8Array, change: Mutation): Uint8Array {
 }
 
 /** Flags that send the same bytes down another path of the format's reader. */
+const ENCODING_FLAGS = [
+  ["--encoding-errors", "replace"],
+  ["--encoding-errors", "strict"],
+] as const;
 const READER_FLAGS: Readonly<Record<Layout, readonly (readonly string[])[]>> = {
-  custom: [[], ["--no-shuffle"], ["--text-column", "text"]],
-  webdataset: [[], ["--wds-key", "json"]],
-  hf: [[], ["--hf-text-field", "text"]],
+  custom: [
+    [],
+    ["--shuffle"],
+    ["--text-column", "text"],
+    ["--csv-delimiter", ";"],
+    ...ENCODING_FLAGS,
+  ],
+  webdataset: [[], ["--wds-key", "json"], ...ENCODING_FLAGS],
+  hf: [[], ["--hf-text-field", "text"], ...ENCODING_FLAGS],
 };
 
 /** A file to feed: a base, mutations of its content and (for .gz) of its compressed bytes. */
