@@ -55,6 +55,20 @@ export class AiosError extends Error {
   }
 }
 
+/**
+ * `text` on one line: line breaks and other control characters, which parsers' messages and
+ * text quoted from a file may hold (V8's JSON.parse quotes the input it rejects), written as
+ * `\n`, `\r`, `\u001b`, so that a message stays the one line read after `aios: ` or `warning: `.
+ */
+export function oneLine(text: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: matching them is the point.
+  return text.replace(/[\u0000-\u0008\u000a-\u001f\u007f]/g, (c) => {
+    if (c === "\n") return "\\n";
+    if (c === "\r") return "\\r";
+    return `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`;
+  });
+}
+
 export function isAiosError(error: unknown): error is AiosError {
   return error instanceof AiosError;
 }

@@ -1,5 +1,5 @@
 import type { TrainingConfig } from "../config/training-config.js";
-import { AiosError } from "../core/errors.js";
+import { AiosError, oneLine } from "../core/errors.js";
 import { openCustomBackend } from "./custom/custom-backend.js";
 import { openHfBackend } from "./hf/hf-backend.js";
 import type { DownloadProgress } from "./hf/hf-cache.js";
@@ -107,11 +107,11 @@ function requireDatasetFile(config: TrainingConfig): string {
 }
 
 function warnOnStderr(message: string): void {
-  process.stderr.write(`warning: ${message}\n`);
+  process.stderr.write(`warning: ${oneLine(message)}\n`);
 }
 
 function noteOnStderr(message: string): void {
-  process.stderr.write(`note: ${message}\n`);
+  process.stderr.write(`note: ${oneLine(message)}\n`);
 }
 
 function logOnStderr(message: string): void {

@@ -3,7 +3,7 @@ import type { Readable } from "node:stream";
 import { asyncBufferFromFile } from "hyparquet";
 import type { DatasetFile } from "../formats/dataset-file.js";
 import type { EncodingErrors } from "../formats/encoding-errors.js";
-import { pickJsonText, TEXT_FIELDS } from "../formats/pick-text.js";
+import { TEXT_FIELDS } from "../formats/pick-text.js";
 import { oncePerKey, type ReadOptions } from "../formats/read-options.js";
 import { readRows } from "../formats/read-rows.js";
 import { RowTally } from "../formats/row-tally.js";
@@ -14,6 +14,7 @@ import { cachedSplit, type DownloadProgress, hfCacheRoot } from "./hf-cache.js";
 import { type HfPosition, parseHfPosition } from "./hf-position.js";
 import { httpRangeBuffer } from "./http-range-buffer.js";
 import { type HubClient, hubClient } from "./hub-client.js";
+import { parquetRowText } from "./parquet-row-text.js";
 import { parquetRowGroups } from "./parquet-rows.js";
 import { type HfDataFile, type ResolvedSplit, resolveSplit } from "./resolve-split.js";
 import { resumableDownload } from "./resumable-download.js";
@@ -195,8 +196,24 @@ export class HfBackend implements DatasetBackend {
         textField,
         name: file.location,
       });
-      for await (const { start, rows } of groups) {
-        yield { start, results: rows.map((row, i) => rowText(row, textField, start + i)) };
+      for await (const { start, rows, schema } of groups) {
+        const columns = schema.children.map((column) => column.element.name);
+        if (textField === null && !TEXT_FIELDS.some((field) => columns.includes(field))) {
+          const shown = columns.slice(0, 10).map((name) => JSON.stringify(name));
+          this.read.notice(
+            "parquet whole row",
+            `${file.location} has no "text" or "content" column (its columns: ${shown.join(", ")}): each row is trained on as its exact JSON; pass --hf-text-field NAME to train on one column`,
+          );
+        }
+        const options = {
+          textField,
+          encodingErrors: this.read.encodingErrors,
+          file: file.location,
+        };
+        yield {
+          start,
+          results: rows.map((row, i) => parquetRowText(row, schema, start + i, options)),
+        };
       }
       return;
     }
@@ -231,23 +248,6 @@ interface RowBlock {
 /** Rows of a line format (jsonl/csv/txt) handed on together. */
 const LINE_BLOCK = 256;
 
-/** A parquet row's text; only a row without a text column is turned into JSON, and made JSON-safe first. */
-function rowText(row: Record<string, unknown>, textField: string | null, index: number): RowResult {
-  const whole = textField === null && !TEXT_FIELDS.some((field) => field in row);
-  return pickJsonText(whole ? jsonSafe(row) : row, textField, `row ${index}`);
-}
-
 function displayFile(file: HfDataFile): DatasetFile {
   return { path: file.location, format: "text", gzip: file.gzip };
-}
-
-/** Parquet INT64 values arrive as BigInt, which JSON cannot hold: numbers where exact, else strings. */
-function jsonSafe(row: Record<string, unknown>): Record<string, unknown> {
-  let safe: Record<string, unknown> | null = null;
-  for (const [key, value] of Object.entries(row)) {
-    if (typeof value !== "bigint") continue;
-    safe ??= { ...row };
-    safe[key] = Number.isSafeInteger(Number(value)) ? Number(value) : value.toString();
-  }
-  return safe ?? row;
 }
