@@ -2,6 +2,8 @@ import { Command } from "commander";
 import { packageVersion } from "../core/package-version.js";
 import { registerConfigCommands } from "./commands/config-show.js";
 import { registerDataCommands } from "./commands/data.js";
+import { registerEval } from "./commands/eval.js";
+import { registerGenerate } from "./commands/generate.js";
 import { registerGui } from "./commands/gui.js";
 import { registerMemoryCommands } from "./commands/memory/register.js";
 import { registerTrainActV1 } from "./commands/train-actv1.js";
@@ -18,6 +20,8 @@ export function buildProgram(): Command {
 
   const hrm = program.command("hrm-hf").description("HRM-ACTV1 training on GPT-2 tokens");
   registerTrainActV1(hrm);
+  registerGenerate(hrm);
+  registerEval(hrm);
 
   const data = program.command("data").description("look at and convert datasets");
   registerDataCommands(data);

@@ -448,18 +448,18 @@ function scalarOf(t: tf.Tensor | undefined): number {
 }
 
 /** Additive causal mask `[T, T]`: 0 on and below the diagonal, -1e9 above. */
-function causalMaskTable(T: number): tf.Tensor2D {
+export function causalMaskTable(T: number): tf.Tensor2D {
   const mask = new Float32Array(T * T);
   for (let i = 0; i < T; i++) for (let j = i + 1; j < T; j++) mask[i * T + j] = -1e9;
   return tf.tensor2d(mask, [T, T]);
 }
 
-function rmsNorm(x: tf.Tensor): tf.Tensor3D {
+export function rmsNorm(x: tf.Tensor): tf.Tensor3D {
   return tf.mul(x, tf.rsqrt(tf.add(tf.mean(tf.square(x), -1, true), RMS_EPS))) as tf.Tensor3D;
 }
 
 /** cos / sin `[T, hd]` with the frequencies repeated over both halves (HRM's RoPE). */
-function ropeTables(T: number, hd: number): { cos: tf.Tensor2D; sin: tf.Tensor2D } {
+export function ropeTables(T: number, hd: number): { cos: tf.Tensor2D; sin: tf.Tensor2D } {
   const half = hd / 2;
   const cos = new Float32Array(T * hd);
   const sin = new Float32Array(T * hd);
@@ -476,7 +476,7 @@ function ropeTables(T: number, hd: number): { cos: tf.Tensor2D; sin: tf.Tensor2D
 }
 
 /** `x·cos + [-x₂, x₁]·sin` on `[r, nh, T, hd]`. */
-function applyRope(x: tf.Tensor, rope: { cos: tf.Tensor2D; sin: tf.Tensor2D }): tf.Tensor {
+export function applyRope(x: tf.Tensor, rope: { cos: tf.Tensor2D; sin: tf.Tensor2D }): tf.Tensor {
   const hd = x.shape[3] as number;
   const half = hd / 2;
   const [r, nh, T] = x.shape as [number, number, number, number];
@@ -487,7 +487,7 @@ function applyRope(x: tf.Tensor, rope: { cos: tf.Tensor2D; sin: tf.Tensor2D }): 
 }
 
 /** The fixed Transformer sinusoid table `[T, d]` (sin on even, cos on odd channels). */
-function sinusoidTable(T: number, d: number): tf.Tensor2D {
+export function sinusoidTable(T: number, d: number): tf.Tensor2D {
   const table = new Float32Array(T * d);
   for (let t = 0; t < T; t++) {
     for (let i = 0; i < d; i += 2) {

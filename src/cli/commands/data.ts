@@ -1,24 +1,10 @@
 import type { Command } from "commander";
-import { AiosError } from "../../core/errors.js";
 import { previewSamples } from "../../data/pipeline/sequence-stream.js";
 import { writeShards } from "../../data/webdataset/write-shards.js";
 import { addTrainingOptions, datasetFieldsOnly, trainingFlagValues } from "../field-options.js";
 import { openBackend } from "../open-backend.js";
+import { wholeNumber } from "../option-parsers.js";
 import { resolveCommandConfig } from "../resolve-command-config.js";
-
-/** An option parser for a whole number >= `min`; anything else is an error naming the flag. */
-function wholeNumber(flag: string, min: number): (raw: string) => number {
-  return (raw) => {
-    const n = Number(raw);
-    if (!Number.isSafeInteger(n) || n < min) {
-      throw new AiosError(
-        "CONFIG_INVALID",
-        `--${flag} = ${JSON.stringify(raw)}: must be a whole number >= ${min}`,
-      );
-    }
-    return n;
-  };
-}
 
 export function registerDataCommands(data: Command): void {
   const preview = data
