@@ -1,0 +1,156 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import { Prng } from "../../src/core/prng.js";
+import type { Tokenizer } from "../../src/data/tokenizer.js";
+import { type Architecture, paramLayout, specByName } from "../../src/train/architecture.js";
+import { generate } from "../../src/train/generate.js";
+import { HrmInference } from "../../src/train/inference.js";
+import { initialParams } from "../../src/train/init.js";
+import { HrmModel } from "../../src/train/model.js";
+import { argmax, pickToken } from "../../src/train/sampling.js";
+import { initTensorflow } from "../../src/train/tf-setup.js";
+
+const T = 8;
+const V = 16;
+const arch = (pos: Architecture["pos_encodings"]): Architecture => ({
+  hidden_size: 8,
+  num_heads: 2,
+  expansion: 2,
+  h_layers: 1,
+  l_layers: 1,
+  h_cycles: 2,
+  l_cycles: 2,
+  pos_encodings: pos,
+  max_seq_len: T,
+  vocab_size: V,
+  halt_max_steps: 3,
+});
+
+/** One character per id: `a`..`o`, id 15 is the end of text. */
+const letters: Tokenizer = {
+  name: "letters",
+  eotId: 15,
+  vocabSize: V,
+  encode: (text) => [...text].map((c) => c.charCodeAt(0) - 97),
+  decode: (ids) => [...ids].map((i) => String.fromCharCode(97 + i)).join(""),
+};
+
+beforeAll(() => initTensorflow());
+
+describe.each(["rope", "learned", "sinusoidal"] as const)("inference forward (%s)", (pos) => {
+  it("gives the trainer's evaluation loss, and a prefix the logits the full window has there", () => {
+    const a = arch(pos);
+    const params = initialParams(paramLayout(a), 3);
+    const rows = 2;
+    const ids = Int32Array.from({ length: rows * (T + 1) }, (_, i) => (i * 5 + 1) % V);
+    const trainer = new HrmModel(a, params);
+    const expected = trainer.evaluate(ids, rows);
+    trainer.dispose();
+    const model = new HrmInference(a, params);
+    const inputs = new Int32Array(rows * T);
+    for (let r = 0; r < rows; r++) inputs.set(ids.subarray(r * (T + 1), r * (T + 1) + T), r * T);
+    const logits = model.logitsAll(inputs, rows);
+    let lossSum = 0;
+    for (let r = 0; r < rows; r++) {
+      for (let t = 0; t < T; t++) {
+        const row = logits.subarray((r * T + t) * V, (r * T + t + 1) * V);
+        const max = Math.max(...row);
+        const logSum = max + Math.log(row.reduce((s, x) => s + Math.exp(x - max), 0));
+        lossSum += logSum - (row[ids[r * (T + 1) + t + 1] as number] as number);
+      }
+    }
+    expect(lossSum / (rows * T)).toBeCloseTo(expected.lossSum / expected.tokens, 4);
+    // Causal: the first 5 tokens alone give the logits the 8-token window has at position 4.
+    const prefix = model.next([...inputs.subarray(0, 5)], false);
+    const inWindow = logits.subarray(4 * V, 5 * V);
+    for (let v = 0; v < V; v++) expect(prefix.logits[v]).toBeCloseTo(inWindow[v] as number, 4);
+    expect(prefix.segments).toBe(3);
+    model.dispose();
+  });
+});
+
+describe("ACT at inference", () => {
+  it("stops after the first segment whose q_halt exceeds q_continue, else runs halt_max_steps", () => {
+    const a = arch("rope");
+    const layout = paramLayout(a);
+    const params = initialParams(layout, 4);
+    const bias = specByName(layout, "q_head.bias").offset;
+    params[bias] = 1; // q_halt
+    params[bias + 1] = 0; // q_continue; q_head.weight is 0 at init, so q = bias
+    const halting = new HrmInference(a, params);
+    expect(halting.next([1, 2, 3]).segments).toBe(1);
+    halting.dispose();
+    params[bias] = -1;
+    const running = new HrmInference(a, params);
+    expect(running.next([1, 2, 3]).segments).toBe(3);
+    running.dispose();
+  });
+});
+
+describe("generate", () => {
+  const a = arch("rope");
+  const params = initialParams(paramLayout(a), 9);
+  const base = { maxNewTokens: 6, temperature: 1, topK: 0, topP: 1, seed: 1, stop: [] };
+
+  it("is reproducible for a seed, differs across seeds, and stops at --max-new-tokens", () => {
+    const model = new HrmInference(a, params);
+    const runs = [1, 1, 2, 3].map((seed) => generate(model, letters, "abc", { ...base, seed }));
+    model.dispose();
+    expect(runs[0]?.tokens.map((t) => t.id)).toEqual(runs[1]?.tokens.map((t) => t.id));
+    const distinct = new Set(runs.map((r) => r.text));
+    expect(distinct.size).toBeGreaterThan(1);
+    for (const r of runs) {
+      if (r.stopReason === "max_new_tokens") expect(r.tokens).toHaveLength(6);
+      else expect(r.tokens.length).toBeLessThan(6);
+    }
+  });
+
+  it("greedy takes the argmax of each step's logits, sliding past the context", () => {
+    const model = new HrmInference(a, params);
+    const r = generate(model, letters, "abcdef", { ...base, temperature: 0, maxNewTokens: 5 });
+    const context = [0, 1, 2, 3, 4, 5];
+    for (const token of r.tokens) {
+      expect(token.id).toBe(argmax(model.next(context.slice(-T)).logits));
+      context.push(token.id);
+    }
+    model.dispose();
+  });
+
+  it("ends before a stop string, never streaming any of it", () => {
+    const model = new HrmInference(a, params);
+    const noEot = { ...letters, eotId: -1 };
+    const free = generate(model, noEot, "abc", { ...base, maxNewTokens: 6 });
+    const text = free.text;
+    expect(text.length).toBeGreaterThan(3);
+    const stop = text.slice(2, 4);
+    const streamed: string[] = [];
+    const r = generate(model, noEot, "abc", { ...base, maxNewTokens: 6, stop: [stop] }, (t) =>
+      streamed.push(t),
+    );
+    model.dispose();
+    expect(r.stopReason).toBe("stop");
+    expect(r.text).toBe(text.slice(0, text.indexOf(stop)));
+    expect(streamed.join("")).toBe(r.text);
+  });
+
+  it("ends at the tokenizer's end-of-text id, which is not part of the text", () => {
+    const model = new HrmInference(a, params);
+    const first = generate(model, letters, "abc", { ...base, temperature: 0, maxNewTokens: 1 });
+    const id = first.tokens[0]?.id ?? letters.eotId;
+    const r = generate(model, { ...letters, eotId: id }, "abc", { ...base, temperature: 0 });
+    model.dispose();
+    expect(r.stopReason).toBe("eot");
+    expect(r.tokens).toHaveLength(0);
+  });
+});
+
+describe("pickToken", () => {
+  const logits = Float32Array.from([0, 3, 1, 2.5]);
+  it("top-k 1 is greedy and top-p keeps only the nucleus", () => {
+    const prng = new Prng(0);
+    for (let i = 0; i < 50; i++) {
+      expect(pickToken(logits, { temperature: 1, topK: 1, topP: 1 }, prng)).toBe(1);
+      // p(1) ≈ 0.53, p(3) ≈ 0.32: top_p 0.8 keeps exactly {1, 3}.
+      expect([1, 3]).toContain(pickToken(logits, { temperature: 1, topK: 0, topP: 0.8 }, prng));
+    }
+  });
+});
