@@ -137,3 +137,9 @@ export interface QueryView {
   readonly latencyMs: number;
   readonly latency: LatencySummary;
 }
+
+/** The NDJSON lines the page reads: text as it is decoded, then `done` or `error`. */
+export type GenerateLine =
+  | { readonly text: string }
+  | { readonly done: { readonly summary: string } }
+  | { readonly error: { readonly message: string; readonly hint: string | null } };

@@ -51,6 +51,25 @@ export const PAGE_HTML = `<!doctype html>
       <svg id="loss-chart" role="img" aria-label="Loss curve: no steps yet"></svg>
       <pre id="run-output"></pre>
     </section>
+    <section aria-labelledby="brain-title">
+      <h2 id="brain-title">Try the brain</h2>
+      <div class="row">
+        <div class="field"><label for="brain-name">Brain to try</label><input type="text" id="brain-name" value="default" spellcheck="false" autocomplete="off"></div>
+        <div class="field"><label for="brain-bundle-dir">Its bundle dir</label><input type="text" id="brain-bundle-dir" value="artifacts/brains/actv1" spellcheck="false" autocomplete="off"></div>
+      </div>
+      <div class="field"><label for="brain-prompt">Prompt</label><textarea id="brain-prompt" rows="3"></textarea></div>
+      <div class="row">
+        <div class="field"><label for="brain-max-new-tokens">Max new tokens</label><input type="number" id="brain-max-new-tokens" value="64" min="1"></div>
+        <div class="field"><label for="brain-temperature">Temperature</label><input type="number" id="brain-temperature" value="1" min="0" step="0.1" title="0 is greedy"></div>
+        <div class="field"><label for="brain-top-k">Top-k</label><input type="number" id="brain-top-k" value="0" min="0" title="0 keeps every token"></div>
+        <div class="field"><label for="brain-top-p">Top-p</label><input type="number" id="brain-top-p" value="1" min="0" max="1" step="0.05"></div>
+        <div class="field"><label for="brain-seed">Sampling seed</label><input type="number" id="brain-seed" value="0" min="0"></div>
+        <div class="field"><label for="brain-stop">Stop at</label><input type="text" id="brain-stop" spellcheck="false" autocomplete="off"></div>
+      </div>
+      <div class="actions"><button type="button" id="brain-generate" class="primary">Generate</button></div>
+      <p id="brain-status" role="status" aria-live="polite"></p>
+      <pre id="brain-output" aria-label="Generated text" aria-live="polite"></pre>
+    </section>
     <section aria-labelledby="memory-title">
       <h2 id="memory-title">Vector memory</h2>
       <div class="row">

@@ -6,6 +6,7 @@ import type { RunPlan } from "../train/run-preflight.js";
 import type { ExistingBrain, FormValues } from "./api-types.js";
 import { estimateDataset } from "./dataset-estimate.js";
 import { openEventStream } from "./event-stream.js";
+import { type GenerateRequest, streamGeneration } from "./generate-stream.js";
 import { readJson, sendError, sendJson } from "./http-json.js";
 import type { MemoryView, QuerySource } from "./memory-view.js";
 import { PAGE_HTML } from "./page-html.js";
@@ -27,6 +28,9 @@ export interface GuiContext {
    * 127.0.0.1 (DNS rebinding) cannot reach it.
    */
   readonly allowedHosts: ReadonlySet<string> | null;
+  /** The CLI entry and directory "Try the brain" runs `aios hrm-hf generate` with. */
+  readonly cliPath: string;
+  readonly cwd: string;
 }
 
 type Handler = (
@@ -96,6 +100,27 @@ const routes: Record<string, Handler> = {
       stream.send(event.type, event.type === "status" ? event.status : event.record),
     );
     stream.onClose(unsubscribe);
+  },
+  "POST /api/generate": async (ctx, req, res) => {
+    const body = asRecord(await readJson(req));
+    const text = (key: keyof GenerateRequest, fallback: string) =>
+      typeof body[key] === "string" ? (body[key] as string) : fallback;
+    streamGeneration(
+      ctx.cliPath,
+      ctx.cwd,
+      {
+        brainName: text("brainName", "default"),
+        bundleDir: text("bundleDir", "artifacts/brains/actv1"),
+        prompt: text("prompt", ""),
+        maxNewTokens: text("maxNewTokens", "64"),
+        temperature: text("temperature", "1"),
+        topK: text("topK", "0"),
+        topP: text("topP", "1"),
+        seed: text("seed", "0"),
+        stop: text("stop", ""),
+      },
+      res,
+    );
   },
   "GET /api/memory/collection": async (ctx, _req, res, url) => {
     const { backend, collection } = storeParams(

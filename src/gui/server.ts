@@ -45,6 +45,8 @@ export async function startGuiServer(options: GuiServerOptions): Promise<GuiServ
     memory: new MemoryView(options.vectorStore),
     assetDir: options.assetDir ?? DEFAULT_ASSETS,
     allowedHosts: LOOPBACK_NAMES.has(options.host) ? new Set<string>() : null,
+    cliPath: options.cliPath,
+    cwd,
   };
   const server = createServer((req, res) => void handleRequest(ctx, req, res));
   await listen(server, options.host, options.port);

@@ -1,5 +1,6 @@
 import type { FormView, GuiState, ValidateResponse } from "../api-types.js";
 import { describeFailure, getJson, sendJson } from "./api.js";
+import { BrainBox } from "./brain-box.js";
 import { fieldsFromInline, inlineFromFields } from "./dataset-sync.js";
 import { wireEstimators } from "./estimates-view.js";
 import { TrainingForm } from "./form.js";
@@ -117,6 +118,21 @@ async function main(): Promise<void> {
       saver.save();
     },
   );
+  const brainBox = new BrainBox({
+    brainName: byId("brain-name"),
+    bundleDir: byId("brain-bundle-dir"),
+    prompt: byId("brain-prompt"),
+    maxNewTokens: byId("brain-max-new-tokens"),
+    temperature: byId("brain-temperature"),
+    topK: byId("brain-top-k"),
+    topP: byId("brain-top-p"),
+    seed: byId("brain-seed"),
+    stop: byId("brain-stop"),
+    generate: byId("brain-generate"),
+    output: byId("brain-output"),
+    status: byId("brain-status"),
+  });
+  brainBox.setBrain(String(form.get("brain_name") ?? ""), String(form.get("bundle_dir") ?? ""));
   new MemoryPanel({
     backend: memoryBackend,
     collection: memoryCollection,
