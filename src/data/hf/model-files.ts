@@ -108,7 +108,7 @@ async function repoInfo(
       { hint: "check the model id (owner/name, as in the model page's URL), or HF_ENDPOINT" },
     );
   }
-  if (!response.ok) throw await unexpectedStatus(url, response);
+  if (!response.ok) throw await modelRequestError(url, response);
   const body = (await response.json()) as { sha?: unknown; siblings?: unknown };
   if (typeof body.sha !== "string" || !Array.isArray(body.siblings)) {
     throw new AiosError(
@@ -127,7 +127,7 @@ async function repoInfo(
 
 async function download(hub: HubClient, url: string, path: string): Promise<void> {
   const response = await hubFetch(hub, url);
-  if (!response.ok) throw await unexpectedStatus(url, response);
+  if (!response.ok) throw await modelRequestError(url, response);
   const bytes = new Uint8Array(await response.arrayBuffer());
   const partial = `${path}.incomplete`;
   try {
@@ -140,6 +140,15 @@ async function download(hub: HubClient, url: string, path: string): Promise<void
       cause: error,
     });
   }
+}
+
+/** The Hub's `unexpectedStatus`, with a hint about model ids rather than dataset flags. */
+async function modelRequestError(url: string, response: Response): Promise<AiosError> {
+  const error = await unexpectedStatus(url, response);
+  if (response.status === 429 || response.status >= 500) return error;
+  return new AiosError(error.code, error.message, {
+    hint: "check the model id (owner/name) and HF_ENDPOINT",
+  });
 }
 
 async function readManifest(
