@@ -2,14 +2,15 @@
  * `npm run bench:tokenize`: tokenizer throughput per thread, each kind of `--model` beside its
  * Python reference in the same run. Text: the lines of WikiText-2's test split and tiny
  * Shakespeare (the samples a `.txt` dataset gives), after a warm-up pass over WikiText-2's
- * validation split (JIT, merge caches). aios encodes batches as its pipeline does
- * (`Tokenizer.encodeBatch`, 256 lines); Python's `tokenizers` (Rust) encodes the same batches
- * with `encode_batch` and `TOKENIZERS_PARALLELISM=false`; `tiktoken` encodes line by line with
+ * validation split (JIT, merge caches). aios encodes as its pipeline's main thread does
+ * (`Tokenizer.encodeBatch`, `samplesPerCall` lines per call: 1 for tiktoken encodings, 16 for
+ * tokenizer.json); Python's `tokenizers` (Rust) encodes batches of 256 lines with
+ * `encode_batch` and `TOKENIZERS_PARALLELISM=false`; `tiktoken` encodes line by line with
  * `encode_ordinary` (its batch call only adds threads). MB/s per thread is UTF-8 bytes over the
  * process's CPU seconds, which counts the one thread doing the work however busy the machine.
  *
- *   npm run bench:tokenize                   # all kinds, batches of 256 lines
- *   npm run bench:tokenize -- --batch 1024
+ *   npm run bench:tokenize                   # all kinds, called as the pipeline calls them
+ *   npm run bench:tokenize -- --batch 1024   # aios calls as large as its worker threads'
  *
  * tokenizer.json kinds need the Python venv (it trains them); without pip they are skipped
  * and the tiktoken encodings are measured alone.
@@ -29,6 +30,9 @@ import { pythonWith } from "../test/helpers/python-venv.js";
 
 const ROOT = join(import.meta.dirname, "..", "..");
 const DATASETS = join(ROOT, "..", "shared", "datasets");
+
+/** Python's `encode_batch` batches: its efficient mode, whatever aios's calls are. */
+const PYTHON_BATCH = 256;
 
 /** A share of a training step the tokenizer may take: the issue's goal for the data wait. */
 const DATA_WAIT_GOAL = 0.05;
@@ -77,9 +81,10 @@ async function timeAios(
   model: string,
   warm: string[],
   text: string[],
-  batch: number,
+  batchOption: number | null,
 ): Promise<Timing> {
   const tokenizer = await openTokenizer(model, { tokenEnv: "HF_TOKEN", cacheDir: null });
+  const batch = batchOption ?? tokenizer.samplesPerCall;
   const run = async (texts: string[]) => {
     let tokens = 0;
     for (let i = 0; i < texts.length; i += batch) {
@@ -124,8 +129,8 @@ function timePython(
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { batch: { type: "string", default: "256" } } });
-  const batch = Number(values.batch);
+  const { values } = parseArgs({ options: { batch: { type: "string" } } });
+  const batch = values.batch === undefined ? null : Number(values.batch);
   const warm = await lines(join(DATASETS, "wikitext-2-v1", "valid.txt"));
   const text = [
     ...(await lines(join(DATASETS, "wikitext-2-v1", "test.txt"))),
@@ -160,7 +165,7 @@ async function main(): Promise<void> {
       reference = timePython(
         python.python,
         linesFile,
-        batch,
+        PYTHON_BATCH,
         rows.map((r) => r[1]),
         {
           TIKTOKEN_CACHE_DIR: join(dir, "tiktoken-cache"),
@@ -185,7 +190,7 @@ async function main(): Promise<void> {
     }
     const bytes = text.reduce((sum, line) => sum + Buffer.byteLength(line), 0);
     process.stdout.write(
-      `${text.length.toLocaleString("en-US")} lines, ${(bytes / 1e6).toFixed(2)} MB; batches of ${batch}; load average ${loadavg()[0]?.toFixed(1)}\n${table.join("\n")}\n`,
+      `${text.length.toLocaleString("en-US")} lines, ${(bytes / 1e6).toFixed(2)} MB; aios calls of ${batch ?? "samplesPerCall"} lines, Python batches of ${PYTHON_BATCH}; load average ${loadavg()[0]?.toFixed(1)}\n${table.join("\n")}\n`,
     );
   } finally {
     await rm(dir, { recursive: true, force: true });

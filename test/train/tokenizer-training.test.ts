@@ -3,6 +3,7 @@ import { mkdtemp, readdir, readFile, rename, rm, writeFile } from "node:fs/promi
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { openTokenizer } from "../../src/data/tokenizer/resolve-tokenizer.js";
 import { type HubServer, startHubServer } from "../helpers/hub-server.js";
 import { metricsOf, runCli, STACK_FRAME, trainArgs } from "../helpers/run-cli.js";
 import { TINY_MODEL_FLAGS } from "../helpers/tiny-model.js";
@@ -155,6 +156,28 @@ describe("training with each kind of tokenizer", () => {
     );
     expect(other.stderr).not.toMatch(STACK_FRAME);
     expect(await metricsOf(dir, "cl100k")).toHaveLength(before.length);
+  });
+});
+
+describe("aios data preview", () => {
+  it.each(["gpt2", "cl100k_base", "wordpiece"])("counts tokens with --model %s", async (kind) => {
+    const model = kind === "wordpiece" ? (fixtures.wordpiece?.dir ?? "") : kind;
+    const r = await runCli([
+      "data",
+      "preview",
+      "--dataset-file",
+      text,
+      "--samples",
+      "3",
+      "--model",
+      model,
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    const tokenizer = await openTokenizer(model, { tokenEnv: "HF_TOKEN", cacheDir: null });
+    const samples = (await readFile(text, "utf8")).split("\n").slice(0, 3);
+    const counts = (await tokenizer.encodeBatch(samples)).map((ids) => ids.length);
+    const shown = [...r.stdout.matchAll(/^\[\d+\] \((\d+) tokens/gm)].map((m) => Number(m[1]));
+    expect(shown).toEqual(counts);
   });
 });
 

@@ -105,7 +105,9 @@ async function repoInfo(
       code === "RevisionNotFound"
         ? `model ${request.repo} on the Hub at ${hub.endpoint} has no revision ${request.revision}`
         : `there is no model ${request.repo} on the Hub at ${hub.endpoint}`,
-      { hint: "check the model id (owner/name, as in the model page's URL), or HF_ENDPOINT" },
+      {
+        hint: "check the model id (owner/name, as in the model page's URL) and HF_ENDPOINT; a tokenizer on disk is given by a path that exists",
+      },
     );
   }
   if (!response.ok) throw await modelRequestError(url, response);

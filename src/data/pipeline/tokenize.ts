@@ -1,14 +1,13 @@
 import type { Tokenizer } from "../tokenizer/tokenizer.js";
 import type { PositionedSample, TokenizedSample } from "./samples.js";
 
-/** Samples encoded per call, and characters: a call costs little beside the encoding itself. */
-const BATCH_SAMPLES = 256;
-const BATCH_CHARS = 64 * 1024;
+/** Characters per call at most, whatever `samplesPerCall` says: long documents go one by one. */
+const BATCH_CHARS = 16 * 1024;
 
 /**
  * Each sample's tokens followed by the tokenizer's end of sequence, so the model learns where
- * documents end. Samples are encoded a batch at a time (one tokenizer call per batch), which
- * reads up to `BATCH_SAMPLES` samples ahead.
+ * documents end. Samples go to the tokenizer `samplesPerCall` at a time (one for tiktoken
+ * encodings, 16 for tokenizer.json), which is how far this stage reads ahead.
  */
 export async function* tokenizeSamples(
   samples: AsyncIterable<PositionedSample>,
@@ -19,7 +18,7 @@ export async function* tokenizeSamples(
   for await (const sample of samples) {
     batch.push(sample);
     chars += sample.text.length;
-    if (batch.length < BATCH_SAMPLES && chars < BATCH_CHARS) continue;
+    if (batch.length < tokenizer.samplesPerCall && chars < BATCH_CHARS) continue;
     yield* encodeSamples(batch, tokenizer);
     batch = [];
     chars = 0;

@@ -70,6 +70,7 @@ export async function openTiktoken(spec: TiktokenSpec): Promise<Tokenizer> {
     eosId: encoding.eos,
     padId: encoding.eos,
     vocabSize: encoding.nVocab,
+    samplesPerCall: 1,
     encodeBatch: async (texts) => texts.map((text) => encode(text, noSpecial)),
     decode: async (ids) => decode(ids),
   };

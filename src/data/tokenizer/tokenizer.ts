@@ -43,6 +43,12 @@ export interface Tokenizer {
   /** One more than the largest id the tokenizer can produce: the model's vocabulary rows. */
   readonly vocabSize: number;
   /**
+   * Samples worth handing `encodeBatch` at once: 1 where encoding is synchronous (nothing to
+   * amortize, and the pipeline reads no further ahead than it must), more where each call has
+   * a fixed cost (docs/BENCHMARKS.md).
+   */
+  readonly samplesPerCall: number;
+  /**
    * Each text's ids, with no special tokens added around it (no BOS, no CLS/SEP template): the
    * pipeline appends `eosId` itself.
    */
