@@ -140,7 +140,7 @@ async function main(): Promise<void> {
       name: "aios rows + tokens, main thread",
       runs: [await readAndTokenizeWithAios(source, 0)],
     });
-    const ceiling = tokenizeInMemory(texts);
+    const ceiling = await tokenizeInMemory(texts);
 
     let pythonRead: Line | null = null;
     const python = await ensureDatasetsPython(root, log);

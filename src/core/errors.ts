@@ -11,6 +11,8 @@ export type AiosErrorCode =
   | "DATASET_BAD_ROWS"
   /** A dataset file holds bytes that are not valid in its encoding (`--encoding-errors strict`). */
   | "DATASET_ENCODING"
+  /** `--model` names a tokenizer that cannot be used: missing, malformed, unsupported, no EOS. */
+  | "TOKENIZER"
   | "CHECKPOINT"
   | "TRAINING"
   | "SHARD_READ"

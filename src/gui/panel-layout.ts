@@ -47,15 +47,25 @@ const SECTIONS: readonly {
   },
   {
     id: "model",
-    title: "Model size",
+    title: "Model",
     backend: null,
-    keys: ["hidden_size", "num_heads", "expansion", "h_layers", "l_layers", "h_cycles", "l_cycles"],
+    keys: [
+      "model",
+      "hidden_size",
+      "num_heads",
+      "expansion",
+      "h_layers",
+      "l_layers",
+      "h_cycles",
+      "l_cycles",
+    ],
   },
   { id: "run", title: "Run", backend: null, keys: ["brain_name", "resume"] },
 ];
 
 const LABELS: Partial<Record<TrainingFieldKey, string>> = {
   dataset_file: "Dataset file/dir or URI",
+  model: "Tokenizer",
   ascii_only: "ASCII only",
   wds_shuffle: "Shuffle buffer",
   max_seq_len: "Max sequence length",
@@ -71,7 +81,12 @@ const LABELS: Partial<Record<TrainingFieldKey, string>> = {
 const EXPLAINED: ReadonlySet<TrainingFieldKey> = new Set(["hf_streaming", "wds_pattern"]);
 
 /** Fields given a whole row: long paths and patterns. */
-const WIDE: ReadonlySet<TrainingFieldKey> = new Set(["wds_pattern", "hf_cache_dir", "log_file"]);
+const WIDE: ReadonlySet<TrainingFieldKey> = new Set([
+  "wds_pattern",
+  "hf_cache_dir",
+  "log_file",
+  "model",
+]);
 
 /** Every training field the panel shows. */
 export const PANEL_KEYS: readonly TrainingFieldKey[] = SECTIONS.flatMap((s) => s.keys);

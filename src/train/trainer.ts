@@ -5,7 +5,12 @@ import type { TrainingConfig } from "../config/training-config.js";
 import { AiosError } from "../core/errors.js";
 import { Prng } from "../core/prng.js";
 import type { SequenceStream } from "../data/pipeline/sequence-stream.js";
-import { loadTokenizer } from "../data/tokenizer.js";
+import { openTokenizer, tokenizerSource } from "../data/tokenizer/resolve-tokenizer.js";
+import {
+  type Tokenizer,
+  type TokenizerSpec,
+  tokenizerIdentity,
+} from "../data/tokenizer/tokenizer.js";
 import type { StreamPosition } from "../data/types.js";
 import { ActBatch } from "./act-batch.js";
 import { learningRate } from "./adamw.js";
@@ -20,6 +25,7 @@ import {
   type BundlePaths,
   bundlePaths,
   type SessionSummary,
+  saveBundleTokenizer,
   writeBundle,
 } from "./bundle.js";
 import {
@@ -39,6 +45,11 @@ export interface TrainOptions {
   readonly config: TrainingConfig;
   /** The `memory:` section; `persistent_traces` turns trace capture and warm start on. Default: all off. */
   readonly memory?: MemoryConfig;
+  /**
+   * The tokenizer the sequences were made with (`RunPlan.tokenizer`, loaded): its vocabulary
+   * sizes the model, and the brain keeps it. Default: the one `config.model` names.
+   */
+  readonly tokenizer?: Tokenizer;
   /** The training stream, continuing after `from` (null: from the start). It loops over epochs. */
   readonly openSequences: (from: StreamPosition | null) => SequenceStream;
   /** A finite stream of held-out sequences (`--eval-file`), or null. */
@@ -74,14 +85,15 @@ interface RunState {
  */
 export async function trainActV1(options: TrainOptions): Promise<TrainSummary> {
   const { config } = options;
-  const arch = architectureOf(config);
+  const tokenizer =
+    options.tokenizer ?? (await openTokenizer(config.model, tokenizerSource(config)));
+  const arch = architectureOf(config, tokenizer.vocabSize);
   const layout = paramLayout(arch);
   const paths = bundlePaths(config);
   const startedAt = new Date().toISOString();
   const state = config.resume
-    ? await resumeState(paths, arch, layout, config)
+    ? await resumeState(paths, arch, layout, config, tokenizer.spec)
     : await freshState(paths, layout, config);
-  const tokenizer = loadTokenizer(config.model).name;
   const firstStep = state.step + 1;
   const lastStep = state.step + config.steps;
   const log = new MetricsLog(config.log_file);
@@ -121,8 +133,12 @@ export async function trainActV1(options: TrainOptions): Promise<TrainSummary> {
       resumed: config.resume,
       bundleDir: paths.dir,
     });
+    let tokenizerSaved = false;
     const checkpoint = async () => {
-      await saveCheckpoint(paths.checkpoints, checkpointOf(state, arch, tokenizer));
+      // The brain's tokenizer files go first: a checkpoint is only resumable with them.
+      if (!tokenizerSaved) await saveBundleTokenizer(paths, tokenizer.spec);
+      tokenizerSaved = true;
+      await saveCheckpoint(paths.checkpoints, checkpointOf(state, arch, tokenizer.spec));
       options.onEvent({ kind: "checkpoint", step: state.step, dir: paths.checkpoints });
     };
     const stopReason = await trainSteps(
@@ -150,6 +166,7 @@ export async function trainActV1(options: TrainOptions): Promise<TrainSummary> {
     }
     await writeBundle(paths, {
       config,
+      tokenizer,
       arch,
       layout,
       params: state.params,
@@ -317,17 +334,20 @@ async function resumeState(
   arch: Architecture,
   layout: ParamLayout,
   config: TrainingConfig,
+  tokenizer: TokenizerSpec,
 ): Promise<RunState> {
   const checkpoint = await loadCheckpoint(paths.checkpoints);
+  const saved = checkpoint.state;
   // Checkpoints written before the tokenizer was recorded all used GPT-2, the only one there was.
-  const savedTokenizer = checkpoint.state.tokenizer ?? "gpt2";
-  const tokenizer = loadTokenizer(config.model).name;
-  if (savedTokenizer !== tokenizer) {
+  const savedName = saved.tokenizer ?? "gpt2";
+  const savedIdentity =
+    saved.tokenizer_sha256 === undefined ? savedName : `sha256:${saved.tokenizer_sha256}`;
+  if (savedIdentity !== tokenizerIdentity(tokenizer)) {
     throw new AiosError(
       "CHECKPOINT",
-      `--resume: brain "${config.brain_name}" was trained with the tokenizer ${savedTokenizer}, --model is ${tokenizer}`,
+      `--resume: brain "${config.brain_name}" was trained with the tokenizer ${savedName}, this run's is ${tokenizer.name}${tokenizer.kind === "tokenizer.json" && saved.tokenizer_sha256 !== undefined ? ", whose files differ (SHA-256)" : ""}`,
       {
-        hint: `pass --model ${savedTokenizer}, or a new --brain-name`,
+        hint: "leave --model out when resuming (the brain's own tokenizer is used), or start a new --brain-name",
       },
     );
   }
@@ -370,7 +390,7 @@ async function resumeState(
   };
 }
 
-function checkpointOf(state: RunState, arch: Architecture, tokenizer: string): Checkpoint {
+function checkpointOf(state: RunState, arch: Architecture, tokenizer: TokenizerSpec): Checkpoint {
   return {
     params: state.params,
     m: state.m,
@@ -379,7 +399,8 @@ function checkpointOf(state: RunState, arch: Architecture, tokenizer: string): C
       version: 1,
       step: state.step,
       arch,
-      tokenizer,
+      tokenizer: tokenizer.name,
+      ...(tokenizer.kind === "tokenizer.json" ? { tokenizer_sha256: tokenizer.sha256 } : {}),
       position: state.position,
       rows: state.batch.save(),
       prng: state.prng.state(),

@@ -265,14 +265,23 @@ describe("aios hrm-hf train-actv1", () => {
     // The tokenizer is checked too, before anything else is read.
     await writeFile(
       join(dir, "brains", "doomed", "checkpoints", "state.json"),
-      JSON.stringify({ ...state, tokenizer: "another-bpe" }),
+      JSON.stringify({ ...state, tokenizer: "cl100k_base" }),
     );
     const other = await runCli(
-      args("doomed", ["--dataset-file", text, "--steps", "1", "--resume", ...common]),
+      args("doomed", [
+        "--dataset-file",
+        text,
+        "--steps",
+        "1",
+        "--resume",
+        "--model",
+        "gpt2",
+        ...common,
+      ]),
     );
     expect(other.code).toBe(2);
     expect(other.stderr).toContain(
-      '--resume: brain "doomed" was trained with the tokenizer another-bpe, --model is gpt2',
+      '--resume: brain "doomed" was trained with the tokenizer cl100k_base, --model is gpt2',
     );
     expect((await records("doomed")).map((r) => r.step)).toHaveLength(13);
   });
