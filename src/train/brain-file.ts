@@ -1,12 +1,14 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { AiosError, errnoCode } from "../core/errors.js";
+import type { TokenizerSpec } from "../data/tokenizer/tokenizer.js";
 import {
   ARCHITECTURE_KEYS,
   type Architecture,
   type ParamLayout,
   paramLayout,
 } from "./architecture.js";
+import { bundledTokenizer, bundlePaths } from "./bundle.js";
 import { decodeSafetensors } from "./safetensors.js";
 import { transpose } from "./weights-file.js";
 
@@ -17,8 +19,11 @@ export interface LoadedBrain {
   readonly layout: ParamLayout;
   /** `[layout.total]` floats, linear weights `[in, out]` (architecture.ts). */
   readonly params: Float32Array;
-  /** metadata.json's `tokenizer` (the `--model` it was trained with); `gpt2` when absent. */
-  readonly tokenizer: string;
+  /**
+   * The tokenizer it was trained with (metadata.json): a tiktoken encoding by name, or the
+   * tokenizer.json files in the bundle's `tokenizer/`, checked against their recorded SHA-256.
+   */
+  readonly tokenizer: TokenizerSpec;
   /** metadata.json's `training_steps`, or null. */
   readonly trainingSteps: number | null;
 }
@@ -26,7 +31,7 @@ export interface LoadedBrain {
 /**
  * Reads `<bundleDir>/<brainName>/`: `config.json` for the architecture, `model.safetensors` for
  * the weights (names and `[out, in]` layout of docs/MODEL.md, so a file written by PyTorch loads
- * too) and `metadata.json` for the tokenizer.
+ * too) and `metadata.json` with `tokenizer/` for the tokenizer (bundle.ts `bundledTokenizer`).
  *
  * @throws AiosError `CHECKPOINT` naming the file at fault: no such brain, a config.json that is
  *   not an HRM-ACTV1 architecture, or weights missing, misnamed or of the wrong shape.
@@ -62,12 +67,22 @@ export async function loadBrain(bundleDir: string, brainName: string): Promise<L
   const layout = paramLayout(arch);
   const params = paramsFromWeights(weights, layout, modelPath);
   const metadata = await readJsonOrNull(join(dir, "metadata.json"));
+  const tokenizer = await bundledTokenizer(
+    bundlePaths({ bundle_dir: bundleDir, brain_name: brainName }),
+    brainName,
+    {
+      ...(typeof metadata?.tokenizer === "string" ? { tokenizer: metadata.tokenizer } : {}),
+      ...(typeof metadata?.tokenizer_sha256 === "string"
+        ? { tokenizer_sha256: metadata.tokenizer_sha256 }
+        : {}),
+    },
+  );
   return {
     dir,
     arch,
     layout,
     params,
-    tokenizer: typeof metadata?.tokenizer === "string" ? metadata.tokenizer : "gpt2",
+    tokenizer,
     trainingSteps: typeof metadata?.training_steps === "number" ? metadata.training_steps : null,
   };
 }

@@ -1,6 +1,6 @@
 import { AiosError } from "../core/errors.js";
 import { Prng } from "../core/prng.js";
-import type { Tokenizer } from "../data/tokenizer.js";
+import type { Tokenizer } from "../data/tokenizer/tokenizer.js";
 import type { HrmInference } from "./inference.js";
 import { pickToken, type SamplingSettings } from "./sampling.js";
 
@@ -33,20 +33,20 @@ export interface GenerateResult {
  * Autoregressive generation: per new token, one ACT forward of the whole context (inference.ts),
  * then `pickToken`. The context is the prompt plus what was generated, its last `max_seq_len`
  * tokens once longer (a sliding window; the prompt itself must fit). Ends at `maxNewTokens`, at
- * the tokenizer's end-of-text id, or before a `stop` string. `onText` receives text as soon as
+ * the tokenizer's end-of-sequence id (`eosId`), or before a `stop` string. `onText` receives text as soon as
  * it is final: decoded text minus a trailing partial UTF-8 character and minus any tail that may
  * still become a stop string; the rest when generation ends.
  *
  * @throws AiosError `CONFIG_INVALID` for an empty prompt or one longer than the context.
  */
-export function generate(
+export async function generate(
   model: HrmInference,
   tokenizer: Tokenizer,
   prompt: string,
   options: GenerateOptions,
   onText: (text: string) => void = () => {},
-): GenerateResult {
-  const promptIds = tokenizer.encode(prompt);
+): Promise<GenerateResult> {
+  const promptIds = (await tokenizer.encodeBatch([prompt]))[0] ?? [];
   const T = model.arch.max_seq_len;
   if (promptIds.length === 0) {
     throw new AiosError("CONFIG_INVALID", "the prompt is empty", {
@@ -70,13 +70,13 @@ export function generate(
   for (let i = 0; i < options.maxNewTokens; i++) {
     const out = model.next(context.slice(-T));
     const id = pickToken(out.logits, options, prng);
-    if (id === tokenizer.eotId) {
+    if (id === tokenizer.eosId) {
       stopReason = "eot";
       break;
     }
     generated.push(id);
     context.push(id);
-    const text = tokenizer.decode(generated);
+    const text = await tokenizer.decode(generated);
     const stopAt = firstStop(text, options.stop);
     if (stopAt !== -1) {
       finalText = text.slice(0, stopAt);
@@ -94,8 +94,9 @@ export function generate(
     if (token.text.length > 0) onText(token.text);
   }
   if (finalText === null) {
-    finalText = tokenizer.decode(generated);
-    const rest = finalText.slice(emitted.length);
+    const whole = await tokenizer.decode(generated);
+    finalText = whole;
+    const rest = whole.slice(emitted.length);
     if (rest.length > 0 && tokens.length > 0) {
       const last = tokens[tokens.length - 1] as GeneratedToken;
       tokens[tokens.length - 1] = { ...last, text: last.text + rest };

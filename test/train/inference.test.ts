@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { Prng } from "../../src/core/prng.js";
-import type { Tokenizer } from "../../src/data/tokenizer.js";
+import type { Tokenizer } from "../../src/data/tokenizer/tokenizer.js";
 import { type Architecture, paramLayout, specByName } from "../../src/train/architecture.js";
 import { generate } from "../../src/train/generate.js";
 import { HrmInference } from "../../src/train/inference.js";
@@ -25,19 +25,22 @@ const arch = (pos: Architecture["pos_encodings"]): Architecture => ({
   halt_max_steps: 3,
 });
 
-/** One character per id: `a`..`o`, id 15 is the end of text. */
+/** One character per id: `a`..`o`, id 15 is the end of sequence. */
 const letters: Tokenizer = {
+  spec: { kind: "tiktoken", name: "letters" } as unknown as Tokenizer["spec"],
   name: "letters",
-  eotId: 15,
+  eosId: 15,
+  padId: 15,
   vocabSize: V,
-  encode: (text) => [...text].map((c) => c.charCodeAt(0) - 97),
-  decode: (ids) => [...ids].map((i) => String.fromCharCode(97 + i)).join(""),
+  samplesPerCall: 1,
+  encodeBatch: async (texts) => texts.map((text) => [...text].map((c) => c.charCodeAt(0) - 97)),
+  decode: async (ids) => ids.map((i) => String.fromCharCode(97 + i)).join(""),
 };
 
 beforeAll(() => initTensorflow());
 
 describe.each(["rope", "learned", "sinusoidal"] as const)("inference forward (%s)", (pos) => {
-  it("gives the trainer's evaluation loss, and a prefix the logits the full window has there", () => {
+  it("gives the trainer's evaluation loss, and a prefix the logits the full window has there", async () => {
     const a = arch(pos);
     const params = initialParams(paramLayout(a), 3);
     const rows = 2;
@@ -69,7 +72,7 @@ describe.each(["rope", "learned", "sinusoidal"] as const)("inference forward (%s
 });
 
 describe("ACT at inference", () => {
-  it("stops after the first segment whose q_halt exceeds q_continue, else runs halt_max_steps", () => {
+  it("stops after the first segment whose q_halt exceeds q_continue, else runs halt_max_steps", async () => {
     const a = arch("rope");
     const layout = paramLayout(a);
     const params = initialParams(layout, 4);
@@ -91,9 +94,11 @@ describe("generate", () => {
   const params = initialParams(paramLayout(a), 9);
   const base = { maxNewTokens: 6, temperature: 1, topK: 0, topP: 1, seed: 1, stop: [] };
 
-  it("is reproducible for a seed, differs across seeds, and stops at --max-new-tokens", () => {
+  it("is reproducible for a seed, differs across seeds, and stops at --max-new-tokens", async () => {
     const model = new HrmInference(a, params);
-    const runs = [1, 1, 2, 3].map((seed) => generate(model, letters, "abc", { ...base, seed }));
+    const runs = [];
+    for (const seed of [1, 1, 2, 3])
+      runs.push(await generate(model, letters, "abc", { ...base, seed }));
     model.dispose();
     expect(runs[0]?.tokens.map((t) => t.id)).toEqual(runs[1]?.tokens.map((t) => t.id));
     const distinct = new Set(runs.map((r) => r.text));
@@ -104,9 +109,13 @@ describe("generate", () => {
     }
   });
 
-  it("greedy takes the argmax of each step's logits, sliding past the context", () => {
+  it("greedy takes the argmax of each step's logits, sliding past the context", async () => {
     const model = new HrmInference(a, params);
-    const r = generate(model, letters, "abcdef", { ...base, temperature: 0, maxNewTokens: 5 });
+    const r = await generate(model, letters, "abcdef", {
+      ...base,
+      temperature: 0,
+      maxNewTokens: 5,
+    });
     const context = [0, 1, 2, 3, 4, 5];
     for (const token of r.tokens) {
       expect(token.id).toBe(argmax(model.next(context.slice(-T)).logits));
@@ -115,15 +124,15 @@ describe("generate", () => {
     model.dispose();
   });
 
-  it("ends before a stop string, never streaming any of it", () => {
+  it("ends before a stop string, never streaming any of it", async () => {
     const model = new HrmInference(a, params);
-    const noEot = { ...letters, eotId: -1 };
-    const free = generate(model, noEot, "abc", { ...base, maxNewTokens: 6 });
+    const noEot = { ...letters, eosId: -1 };
+    const free = await generate(model, noEot, "abc", { ...base, maxNewTokens: 6 });
     const text = free.text;
     expect(text.length).toBeGreaterThan(3);
     const stop = text.slice(2, 4);
     const streamed: string[] = [];
-    const r = generate(model, noEot, "abc", { ...base, maxNewTokens: 6, stop: [stop] }, (t) =>
+    const r = await generate(model, noEot, "abc", { ...base, maxNewTokens: 6, stop: [stop] }, (t) =>
       streamed.push(t),
     );
     model.dispose();
@@ -132,11 +141,15 @@ describe("generate", () => {
     expect(streamed.join("")).toBe(r.text);
   });
 
-  it("ends at the tokenizer's end-of-text id, which is not part of the text", () => {
+  it("ends at the tokenizer's end-of-text id, which is not part of the text", async () => {
     const model = new HrmInference(a, params);
-    const first = generate(model, letters, "abc", { ...base, temperature: 0, maxNewTokens: 1 });
-    const id = first.tokens[0]?.id ?? letters.eotId;
-    const r = generate(model, { ...letters, eotId: id }, "abc", { ...base, temperature: 0 });
+    const first = await generate(model, letters, "abc", {
+      ...base,
+      temperature: 0,
+      maxNewTokens: 1,
+    });
+    const id = first.tokens[0]?.id ?? letters.eosId;
+    const r = await generate(model, { ...letters, eosId: id }, "abc", { ...base, temperature: 0 });
     model.dispose();
     expect(r.stopReason).toBe("eot");
     expect(r.tokens).toHaveLength(0);
@@ -145,7 +158,7 @@ describe("generate", () => {
 
 describe("pickToken", () => {
   const logits = Float32Array.from([0, 3, 1, 2.5]);
-  it("top-k 1 is greedy and top-p keeps only the nucleus", () => {
+  it("top-k 1 is greedy and top-p keeps only the nucleus", async () => {
     const prng = new Prng(0);
     for (let i = 0; i < 50; i++) {
       expect(pickToken(logits, { temperature: 1, topK: 1, topP: 1 }, prng)).toBe(1);

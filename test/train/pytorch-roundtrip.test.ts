@@ -3,7 +3,7 @@ import { cp, mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadTokenizer } from "../../src/data/tokenizer.js";
+import { loadTokenizer } from "../../src/data/tokenizer/tokenizer.js";
 import { loadBrain } from "../../src/train/brain-file.js";
 import { generate } from "../../src/train/generate.js";
 import { HrmInference } from "../../src/train/inference.js";
@@ -107,16 +107,16 @@ describe.skipIf(!python.ok).each(["rope", "learned"])(
       const bundle = join(bundles, "default");
       const edited = join(bundles, "edited");
       await cp(bundle, edited, { recursive: true });
-      const tokenizer = loadTokenizer("gpt2");
+      const brain = await loadBrain(bundles, "default");
+      const tokenizer = await loadTokenizer(brain.tokenizer);
       const job = {
         bundle,
         seqs,
-        prompt: tokenizer.encode(prompt),
+        prompt: (await tokenizer.encodeBatch([prompt]))[0],
         logits: join(dir, `${pos}-logits.f32`),
       };
       const torchOut = runDriver(job);
 
-      const brain = await loadBrain(bundles, "default");
       const model = new HrmInference(brain.arch, brain.params);
       const inputs = Int32Array.from(seqs.flatMap((s) => s.slice(0, T)));
       const ours = model.logitsAll(inputs, 2);
@@ -127,7 +127,7 @@ describe.skipIf(!python.ok).each(["rope", "learned"])(
       const evaluated = trainer.evaluate(Int32Array.from(seqs.flat()), 2);
       trainer.dispose();
       expect(evaluated.lossSum / evaluated.tokens).toBeCloseTo(torchOut.loss, 4);
-      const greedy = generate(model, tokenizer, prompt, {
+      const greedy = await generate(model, tokenizer, prompt, {
         maxNewTokens: 32,
         temperature: 0,
         topK: 0,

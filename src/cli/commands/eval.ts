@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import { openSequenceStream } from "../../data/pipeline/sequence-stream.js";
+import { loadTokenizer } from "../../data/tokenizer/tokenizer.js";
 import { loadBrain } from "../../train/brain-file.js";
 import { evaluateSequences } from "../../train/evaluate-brain.js";
 import { type EvalRecord, MetricsLog } from "../../train/metrics-log.js";
@@ -29,9 +30,10 @@ export function registerEval(hrm: Command): void {
   command.action(async (flags: { json?: boolean }, cmd: Command) => {
     const { training } = await resolveCommandConfig(cmd);
     const brain = await loadBrain(training.bundle_dir, training.brain_name);
+    const tokenizer = await loadTokenizer(brain.tokenizer);
     const config = {
       ...training,
-      model: brain.tokenizer,
+      model: brain.tokenizer.name,
       max_seq_len: brain.arch.max_seq_len,
     };
     const log = new MetricsLog(config.log_file);
@@ -41,7 +43,7 @@ export function registerEval(hrm: Command): void {
     const model = new HrmModel(brain.arch, brain.params);
     try {
       const totals = await evaluateSequences(
-        openSequenceStream(config, backend, null, { loop: false }),
+        openSequenceStream(config, backend, null, { loop: false, tokenizer }),
         {
           T: brain.arch.max_seq_len,
           batchSize: config.batch_size,

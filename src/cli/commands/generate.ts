@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import type { Command } from "commander";
 import { AiosError } from "../../core/errors.js";
-import { loadTokenizer } from "../../data/tokenizer.js";
+import { loadTokenizer } from "../../data/tokenizer/tokenizer.js";
 import { loadBrain } from "../../train/brain-file.js";
 import { generate } from "../../train/generate.js";
 import { HrmInference } from "../../train/inference.js";
@@ -71,12 +71,12 @@ export function registerGenerate(hrm: Command): void {
     const { training } = await resolveCommandConfig(cmd, { requireDataset: false });
     const prompt = await promptOf(flags);
     const brain = await loadBrain(training.bundle_dir, training.brain_name);
-    const tokenizer = loadTokenizer(brain.tokenizer);
+    const tokenizer = await loadTokenizer(brain.tokenizer);
     await initTensorflow();
     const model = new HrmInference(brain.arch, brain.params);
     try {
       const started = performance.now();
-      const result = generate(
+      const result = await generate(
         model,
         tokenizer,
         prompt,
