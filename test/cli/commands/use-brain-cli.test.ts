@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "../../helpers/run-cli.js";
 import { TINY_MODEL_FLAGS } from "../../helpers/tiny-model.js";
+import { writeTokenizerFixture } from "../../helpers/tokenizer-fixtures.js";
 
 let dir = "";
 const brain = () => ["--bundle-dir", dir, "--brain-name", "tiny"];
@@ -78,6 +79,64 @@ describe("aios hrm-hf generate", () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(message);
     expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+});
+
+describe("a brain trained with a tokenizer.json", () => {
+  it("generates and evaluates with the tokenizer its bundle holds, the original deleted", async () => {
+    const source = join(dir, "bpe-source");
+    const fixture = await writeTokenizerFixture("bpe", source);
+    const trained = await runCli([
+      "hrm-hf",
+      "train-actv1",
+      "--dataset-file",
+      "examples/data/sample.txt",
+      "--model",
+      fixture.tokenizerJson,
+      "--steps",
+      "2",
+      "--batch-size",
+      "2",
+      "--log-file",
+      join(dir, "bpe.jsonl"),
+      "--bundle-dir",
+      dir,
+      "--brain-name",
+      "bpe",
+      ...TINY_MODEL_FLAGS,
+    ]);
+    expect(trained.code, trained.stderr).toBe(0);
+    await rm(source, { recursive: true, force: true });
+    const where = ["--bundle-dir", dir, "--brain-name", "bpe"];
+    const r = await runCli([
+      "hrm-hf",
+      "generate",
+      ...where,
+      "--prompt",
+      "the cat",
+      "--max-new-tokens",
+      "6",
+      "--json",
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout) as Generated & { prompt_ids: number[] };
+    // The fixture's vocabulary, not GPT-2's: every id is below its size.
+    for (const id of [...out.prompt_ids, ...out.ids]) expect(id).toBeLessThan(fixture.vocabSize);
+    expect(out.prompt_ids.length).toBeGreaterThan(0);
+    const e = await runCli([
+      "hrm-hf",
+      "eval",
+      ...where,
+      "--dataset-file",
+      "examples/data/sample.txt",
+      "--eval-batches",
+      "1",
+      "--log-file",
+      join(dir, "bpe.jsonl"),
+      "--json",
+    ]);
+    expect(e.code, e.stderr).toBe(0);
+    expect(JSON.parse(e.stdout)).toMatchObject({ event: "eval", brain: "bpe", batches: 1 });
   });
 });
 
