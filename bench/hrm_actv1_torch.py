@@ -1,7 +1,8 @@
 """HRM-ACTV1 training step in PyTorch: the speed baseline for `npm run bench:train`.
 
-A straight PyTorch rendering of docs/MODEL.md (the contract the TF.js trainer follows), written
-the way a PyTorch user would: attention is F.scaled_dot_product_attention(is_causal=True), the
+The model is python/aios_hrm's rendering of docs/MODEL.md (the contract the TF.js trainer
+follows; the same code the round-trip tests check against aios), written the way a PyTorch user
+would: attention is F.scaled_dot_product_attention(is_causal=True), the
 optimiser torch.optim.AdamW, clipping torch.nn.utils.clip_grad_norm_, float32 throughout.
 
 Prints one JSON line. Timing covers the whole optimizer step (batch assembly, segment forward,
@@ -16,183 +17,37 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import statistics
 import sys
 import time
+from pathlib import Path
 
 import torch
 import torch.nn.functional as F
-from torch import nn
 
 VOCAB = 50257
 
-
-def trunc_normal_(tensor: torch.Tensor, std: float, lower: float = -2.0, upper: float = 2.0) -> torch.Tensor:
-    """JAX-style truncated normal: cut at +-2 sigma, sigma corrected so the kept values have `std`
-    (the reference HRM's trunc_normal_init_; torch's own trunc_normal_ does not correct sigma)."""
-    with torch.no_grad():
-        if std == 0:
-            return tensor.zero_()
-        sqrt2 = math.sqrt(2)
-        a = math.erf(lower / sqrt2)
-        b = math.erf(upper / sqrt2)
-        z = (b - a) / 2
-        c = (2 * math.pi) ** -0.5
-        pdf_u = c * math.exp(-0.5 * lower**2)
-        pdf_l = c * math.exp(-0.5 * upper**2)
-        comp_std = std / math.sqrt(1 - (upper * pdf_u - lower * pdf_l) / z - ((pdf_u - pdf_l) / z) ** 2)
-        tensor.uniform_(a, b)
-        tensor.erfinv_()
-        tensor.mul_(sqrt2 * comp_std)
-        tensor.clip_(lower * comp_std, upper * comp_std)
-    return tensor
+# The model is the package's (python/aios_hrm): one PyTorch rendering of docs/MODEL.md.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "python"))
+from aios_hrm.model import Architecture, HrmActV1  # noqa: E402
 
 
-class Linear(nn.Module):
-    """Bias-free linear layer, weight `[out, in]` (nn.Linear layout), std 1/sqrt(fan_in)."""
-
-    def __init__(self, d_in: int, d_out: int, std: float | None = None) -> None:
-        super().__init__()
-        self.weight = nn.Parameter(trunc_normal_(torch.empty(d_out, d_in), 1.0 / math.sqrt(d_in) if std is None else std))
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return F.linear(x, self.weight)
-
-
-def rms_norm(x: torch.Tensor, eps: float = 1e-5) -> torch.Tensor:
-    return x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + eps)
-
-
-def rotate_half(x: torch.Tensor) -> torch.Tensor:
-    x1, x2 = x.chunk(2, dim=-1)
-    return torch.cat((-x2, x1), dim=-1)
-
-
-class Attention(nn.Module):
-    def __init__(self, d: int, nh: int) -> None:
-        super().__init__()
-        self.nh, self.hd = nh, d // nh
-        self.qkv = Linear(d, 3 * d)
-        self.o_proj = Linear(d, d)
-
-    def forward(self, h: torch.Tensor, rope: tuple[torch.Tensor, torch.Tensor] | None) -> torch.Tensor:
-        b, t, d = h.shape
-        # rows of W_qkv: q, then k, then v; heads contiguous within each
-        q, k, v = self.qkv(h).view(b, t, 3, self.nh, self.hd).permute(2, 0, 3, 1, 4).unbind(0)
-        if rope is not None:
-            cos, sin = rope
-            q = q * cos + rotate_half(q) * sin
-            k = k * cos + rotate_half(k) * sin
-        o = F.scaled_dot_product_attention(q, k, v, is_causal=True)
-        return self.o_proj(o.transpose(1, 2).reshape(b, t, d))
-
-
-class SwiGLU(nn.Module):
-    def __init__(self, d: int, expansion: float) -> None:
-        super().__init__()
-        inner = 256 * math.ceil(round(expansion * d * 2 / 3) / 256)
-        self.gate_up = Linear(d, 2 * inner)
-        self.down = Linear(inner, d)
-
-    def forward(self, h: torch.Tensor) -> torch.Tensor:
-        g, u = self.gate_up(h).chunk(2, dim=-1)
-        return self.down(F.silu(g) * u)
-
-
-class Block(nn.Module):
-    """Post-norm: h = rms(h + attn(h)); h = rms(h + swiglu(h))."""
-
-    def __init__(self, d: int, nh: int, expansion: float) -> None:
-        super().__init__()
-        self.attn = Attention(d, nh)
-        self.mlp = SwiGLU(d, expansion)
-
-    def forward(self, h: torch.Tensor, rope: tuple[torch.Tensor, torch.Tensor] | None) -> torch.Tensor:
-        h = rms_norm(h + self.attn(h, rope))
-        return rms_norm(h + self.mlp(h))
-
-
-class Module(nn.Module):
-    """f(z, injection) = blocks(z + injection)."""
-
-    def __init__(self, n: int, d: int, nh: int, expansion: float) -> None:
-        super().__init__()
-        self.blocks = nn.ModuleList(Block(d, nh, expansion) for _ in range(n))
-
-    def forward(self, z: torch.Tensor, injection: torch.Tensor, rope: tuple[torch.Tensor, torch.Tensor] | None) -> torch.Tensor:
-        h = z + injection
-        for block in self.blocks:
-            h = block(h, rope)
-        return h
-
-
-class HRM(nn.Module):
-    def __init__(self, a: argparse.Namespace) -> None:
-        super().__init__()
-        d, t = a.hidden_size, a.max_seq_len
-        self.d, self.h_cycles, self.l_cycles, self.pos = d, a.h_cycles, a.l_cycles, a.pos_encodings
-        self.embed = nn.Embedding(VOCAB, d)
-        trunc_normal_(self.embed.weight, 1.0 / math.sqrt(d))
-        if self.pos == "learned":
-            self.pos_emb = nn.Embedding(t, d)
-            trunc_normal_(self.pos_emb.weight, 1.0 / math.sqrt(d))
-        self.h = Module(a.h_layers, d, a.num_heads, a.expansion)
-        self.l = Module(a.l_layers, d, a.num_heads, a.expansion)
-        self.lm_head = Linear(d, VOCAB, std=1.0 / math.sqrt(d))
-        self.q_head = nn.Linear(d, 2)
-        with torch.no_grad():
-            self.q_head.weight.zero_()
-            self.q_head.bias.fill_(-5.0)
-        # fixed, untrained start states
-        self.register_buffer("h_init", trunc_normal_(torch.empty(d), 1.0))
-        self.register_buffer("l_init", trunc_normal_(torch.empty(d), 1.0))
-        hd = d // a.num_heads
-        pos = torch.arange(t, dtype=torch.float32)
-        if self.pos == "rope":
-            inv_freq = 10000.0 ** (-torch.arange(0, hd, 2, dtype=torch.float32) / hd)
-            freqs = torch.outer(pos, inv_freq)
-            emb = torch.cat((freqs, freqs), dim=-1)
-            self.register_buffer("cos", emb.cos())
-            self.register_buffer("sin", emb.sin())
-        elif self.pos == "sinusoidal":
-            i = torch.arange(0, d, 2, dtype=torch.float32)
-            angle = pos[:, None] / (10000.0 ** (i / d))[None, :]
-            table = torch.zeros(t, d)
-            table[:, 0::2] = angle.sin()
-            table[:, 1::2] = angle.cos()
-            self.register_buffer("sinusoid", table)
-
-    def rope(self) -> tuple[torch.Tensor, torch.Tensor] | None:
-        return (self.cos, self.sin) if self.pos == "rope" else None
-
-    def input(self, ids: torch.Tensor) -> torch.Tensor:
-        scale = math.sqrt(self.d)
-        e = self.embed(ids)
-        if self.pos == "learned":
-            return scale * 0.7071067811865476 * (e + self.pos_emb.weight[: ids.shape[1]])
-        if self.pos == "sinusoidal":
-            return 0.7071067811865476 * (scale * e + self.sinusoid[: ids.shape[1]])
-        return scale * e
-
-    def cycles(self, z_h: torch.Tensor, z_l: torch.Tensor, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """One segment with the one-step gradient: all but the last L and H update without grad."""
-        rope = self.rope()
-        with torch.no_grad():
-            for i in range(self.h_cycles):
-                for j in range(self.l_cycles):
-                    if i == self.h_cycles - 1 and j == self.l_cycles - 1:
-                        continue
-                    z_l = self.l(z_l, z_h + x, rope)
-                if i < self.h_cycles - 1:
-                    z_h = self.h(z_h, z_l, rope)
-        z_l = self.l(z_l, z_h + x, rope)
-        z_h = self.h(z_h, z_l, rope)
-        return z_h, z_l
-
-    def q(self, z_h: torch.Tensor) -> torch.Tensor:
-        # the last position: under the causal mask it has seen the whole sequence
-        return self.q_head(z_h[:, -1]).float()
+def build_model(a: argparse.Namespace) -> HrmActV1:
+    return HrmActV1(
+        Architecture(
+            hidden_size=a.hidden_size,
+            num_heads=a.num_heads,
+            expansion=a.expansion,
+            h_layers=a.h_layers,
+            l_layers=a.l_layers,
+            h_cycles=a.h_cycles,
+            l_cycles=a.l_cycles,
+            pos_encodings=a.pos_encodings,
+            max_seq_len=a.max_seq_len,
+            vocab_size=VOCAB,
+            halt_max_steps=a.halt_max_steps,
+        )
+    )
 
 
 class Stream:
@@ -260,7 +115,7 @@ def main() -> None:
     torch.set_num_threads(a.threads)
     torch.manual_seed(a.seed)
     gen = torch.Generator().manual_seed(a.seed)
-    model = HRM(a)
+    model = build_model(a)
     params = sum(p.numel() for p in model.parameters())
     decay = [p for n, p in model.named_parameters() if p.ndim >= 2]
     no_decay = [p for n, p in model.named_parameters() if p.ndim < 2]
@@ -297,7 +152,7 @@ def main() -> None:
         ids, labels = seqs[:, :t], seqs[:, 1:]
 
         x = model.input(ids)
-        z_h, z_l = model.cycles(z_h, z_l, x)
+        z_h, z_l = model.segment(z_h, z_l, x)
         logits = model.lm_head(z_h)
         q = model.q(z_h)
         q_halt, q_cont = q[:, 0], q[:, 1]
@@ -318,7 +173,7 @@ def main() -> None:
                 min_steps = explore * torch.randint(2, m + 1, (b,), generator=gen)
                 halted = halted & (steps >= min_steps)
                 # bootstrap target: a second segment from the new carry, no gradient, only the Q head
-                nz_h, _ = model.cycles(z_h, z_l, x.detach())
+                nz_h, _ = model.segment(z_h, z_l, x.detach())
                 nq = model.q(nz_h)
                 target_cont = torch.sigmoid(torch.where(last, nq[:, 0], torch.maximum(nq[:, 0], nq[:, 1])))
 
