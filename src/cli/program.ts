@@ -18,7 +18,9 @@ export function buildProgram(): Command {
     .showHelpAfterError("(run with --help for usage)")
     .configureHelp({ showGlobalOptions: true });
 
-  const hrm = program.command("hrm-hf").description("HRM-ACTV1 training on GPT-2 tokens");
+  const hrm = program
+    .command("hrm-hf")
+    .description("HRM-ACTV1 brains: train, generate text, evaluate");
   registerTrainActV1(hrm);
   registerGenerate(hrm);
   registerEval(hrm);

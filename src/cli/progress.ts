@@ -112,7 +112,8 @@ function describe(event: TrainEvent): string | null {
 }
 
 /** `N samples read, M skipped (reason: n, ...)`, and what --ascii-only dropped. */
-function describeData(stats: SequenceStreamStats): string {
+/** `N samples read, M skipped (reason: n, …)`, as the end of a run says it. */
+export function describeData(stats: SequenceStreamStats): string {
   const skipped = skippedSamples(stats.backend);
   const ascii =
     stats.droppedNonAscii > 0 ? `, ${stats.droppedNonAscii} dropped by --ascii-only` : "";

@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { AiosError } from "../../core/errors.js";
 import { openSequenceStream } from "../../data/pipeline/sequence-stream.js";
 import { loadTokenizer } from "../../data/tokenizer/tokenizer.js";
 import { loadBrain } from "../../train/brain-file.js";
@@ -8,6 +9,7 @@ import { HrmModel } from "../../train/model.js";
 import { initTensorflow } from "../../train/tf-setup.js";
 import { addTrainingOptions, datasetFieldsOnly, type FieldFilter } from "../field-options.js";
 import { openBackend } from "../open-backend.js";
+import { describeData } from "../progress.js";
 import { resolveCommandConfig } from "../resolve-command-config.js";
 
 /**
@@ -29,6 +31,11 @@ export function registerEval(hrm: Command): void {
   addTrainingOptions(command, evalFields);
   command.action(async (flags: { json?: boolean }, cmd: Command) => {
     const { training } = await resolveCommandConfig(cmd);
+    if (training.eval_batches === 0) {
+      throw new AiosError("CONFIG_INVALID", "--eval-batches 0 evaluates nothing", {
+        hint: "pass --eval-batches 1 or more",
+      });
+    }
     const brain = await loadBrain(training.bundle_dir, training.brain_name);
     const tokenizer = await loadTokenizer(brain.tokenizer);
     const config = {
@@ -42,8 +49,9 @@ export function registerEval(hrm: Command): void {
     const backend = await openBackend(config);
     const model = new HrmModel(brain.arch, brain.params);
     try {
+      const stream = openSequenceStream(config, backend, null, { loop: false, tokenizer });
       const totals = await evaluateSequences(
-        openSequenceStream(config, backend, null, { loop: false, tokenizer }),
+        stream,
         {
           T: brain.arch.max_seq_len,
           batchSize: config.batch_size,
@@ -64,6 +72,8 @@ export function registerEval(hrm: Command): void {
         ts: new Date().toISOString(),
       };
       await log.append(record);
+      // What could not be read is said, never passed over (the record counts only what was).
+      process.stderr.write(`data: ${describeData(stream.stats())}\n`);
       if (flags.json === true) process.stdout.write(`${JSON.stringify(record)}\n`);
       else
         process.stdout.write(

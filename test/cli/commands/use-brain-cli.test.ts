@@ -170,6 +170,21 @@ describe("aios hrm-hf eval", () => {
     const logged = (await readFile(log, "utf8")).trim().split("\n");
     expect(logged).toHaveLength(1);
     expect(JSON.parse(logged[0] as string)).toEqual(printed);
+    expect(r.stderr).toMatch(/data: \d+ samples read, 0 skipped/);
+  });
+
+  it("exits 2 for --eval-batches 0, which would evaluate nothing", async () => {
+    const r = await runCli([
+      "hrm-hf",
+      "eval",
+      ...brain(),
+      "--dataset-file",
+      "examples/data/sample.txt",
+      "--eval-batches",
+      "0",
+    ]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--eval-batches 0 evaluates nothing/);
   });
 
   it("exits 2 for a missing brain", async () => {
