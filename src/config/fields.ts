@@ -254,6 +254,13 @@ export const trainingFields = {
     help: "data-parallel training workers (one per CPU core)",
     group: "training",
   },
+  gemm: {
+    schema: z.enum(["auto", "native", "wasm"]).default("auto"),
+    flag: "gemm",
+    yaml: "train.gemm",
+    help: "matrix-product engine: native (a BLAS library such as OpenBLAS, opened at run time), wasm (TF.js's own kernel) or auto (native when it loads, else wasm, saying why)",
+    group: "training",
+  },
   eval_file: {
     schema: optionalString(),
     flag: "eval-file",

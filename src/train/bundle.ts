@@ -3,6 +3,7 @@ import { join } from "node:path";
 import type { TrainingConfig } from "../config/training-config.js";
 import { AiosError, errnoCode } from "../core/errors.js";
 import type { Architecture, ParamLayout } from "./architecture.js";
+import type { GemmEngine } from "./gemm-kernel.js";
 import { encodeModelWeights } from "./weights-file.js";
 
 /** Where a brain's files live: `<bundle_dir>/<brain_name>/`. */
@@ -42,6 +43,8 @@ export interface SessionSummary {
   readonly stop_reason: "completed" | "stop_file" | "signal";
   readonly dataset: string;
   readonly log_file: string;
+  /** The engine of the matrix products in this session (`--gemm`). */
+  readonly gemm: GemmEngine;
   readonly started_at: string;
   readonly finished_at: string;
 }

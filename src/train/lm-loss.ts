@@ -1,4 +1,5 @@
 import * as tf from "@tensorflow/tfjs-core";
+import { matMulT } from "./matmul.js";
 import { heapView } from "./tf-setup.js";
 
 /** What the fused head computes besides the loss, produced outside the gradient tape. */
@@ -13,8 +14,8 @@ export interface LmHeadSide {
  *
  * At small d the full-vocab head dominates a step. Fusing lets the forward keep only the
  * probabilities (not logits and a log-softmax graph) and lets the backward be exactly
- * `dlogits = (p - onehot) * dy`, then `dh = dlogits @ Wᵀ` and `dW = hᵀ @ dlogits`, with the
- * transposes materialised because WASM matmul is slow on transposed operands.
+ * `dlogits = (p - onehot) * dy`, then `dh = dlogits @ Wᵀ` and `dW = hᵀ @ dlogits` (transposes as
+ * BLAS flags with the native GEMM, materialised on WASM: see matmul.ts).
  * The argmax accuracy is taken from the same logits and handed back through `side`
  * (kept, so the caller must dispose it).
  */
@@ -60,8 +61,8 @@ export function lmHeadNll(
           const at = n * vocab + (labelValues[n] as number);
           heap[at] = (heap[at] as number) - (dyValues[n] as number);
         }
-        const dh = tf.matMul(dlogits, tf.transpose(sw));
-        const dw = tf.matMul(tf.transpose(sh), dlogits);
+        const dh = matMulT(dlogits, sw, false, true);
+        const dw = matMulT(sh, dlogits, true, false);
         return [dh, dw];
       },
     };

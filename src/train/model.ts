@@ -3,7 +3,7 @@ import type { Architecture, ParamLayout } from "./architecture.js";
 import { paramLayout } from "./architecture.js";
 import { type AttentionEdgeSum, topAttentionEdges } from "./attention-edges.js";
 import { bceWithLogits, type LmHeadSide, lmHeadNll, untaped } from "./lm-loss.js";
-import { batchMatMul, matMul2d as mm } from "./matmul.js";
+import { batchMatMul, batchMatMulBT, matMul2d as mm } from "./matmul.js";
 import { heapView } from "./tf-setup.js";
 
 const RMS_EPS = 1e-5;
@@ -153,9 +153,11 @@ export class HrmModel {
       q = applyRope(q, this.rope);
       k = applyRope(k, this.rope);
     }
-    const kT = tf.transpose(tf.reshape(k, [r * nh, T, hd]), [0, 2, 1]);
     const scores = tf.add(
-      tf.mul(batchMatMul(tf.reshape(q, [r * nh, T, hd]), kT), 1 / Math.sqrt(hd)),
+      tf.mul(
+        batchMatMulBT(tf.reshape(q, [r * nh, T, hd]), tf.reshape(k, [r * nh, T, hd])),
+        1 / Math.sqrt(hd),
+      ),
       this.causalMask,
     );
     const probs = tf.softmax(scores);

@@ -7,6 +7,7 @@
 import { parentPort, workerData } from "node:worker_threads";
 import { adamwUpdate, sumOfSquares } from "./adamw.js";
 import { paramLayout } from "./architecture.js";
+import { useGemm } from "./gemm-kernel.js";
 import { HrmModel } from "./model.js";
 import type { ReplicaInit, ReplicaReply, ReplicaRequest } from "./replica-protocol.js";
 import { initTensorflow } from "./tf-setup.js";
@@ -38,6 +39,7 @@ function reduceOwned(): number {
 
 try {
   await initTensorflow();
+  useGemm(init.gemm);
   const model = new HrmModel(init.arch, params, allGrads[init.index]);
   port.on("message", (request: ReplicaRequest) => {
     try {

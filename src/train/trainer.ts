@@ -27,6 +27,7 @@ import {
   saveCheckpoint,
 } from "./checkpoint.js";
 import type { TrainEvent } from "./events.js";
+import { type GemmEngine, resolveGemm } from "./gemm-kernel.js";
 import { initialParams } from "./init.js";
 import { type EvalRecord, MetricsLog, type StepRecord } from "./metrics-log.js";
 import { ReplicaPool } from "./replica-pool.js";
@@ -74,6 +75,8 @@ export async function trainActV1(options: TrainOptions): Promise<TrainSummary> {
   const arch = architectureOf(config);
   const layout = paramLayout(arch);
   const paths = bundlePaths(config);
+  // First: `--gemm native` without a BLAS must fail before anything is written.
+  const gemm = resolveGemm(config.gemm);
   const startedAt = new Date().toISOString();
   const state = config.resume
     ? await resumeState(paths, arch, layout, config)
@@ -93,7 +96,7 @@ export async function trainActV1(options: TrainOptions): Promise<TrainSummary> {
       await log.append(warm);
       options.onEvent({ kind: "traces", record: warm });
     }
-    pool = await ReplicaPool.start(arch, layout, { params, m, v }, config.workers);
+    pool = await ReplicaPool.start(arch, layout, { params, m, v }, config.workers, gemm.engine);
     options.onEvent({
       kind: "start",
       firstStep,
@@ -102,6 +105,7 @@ export async function trainActV1(options: TrainOptions): Promise<TrainSummary> {
       workers: pool.size,
       resumed: config.resume,
       bundleDir: paths.dir,
+      gemm,
     });
     const checkpoint = async () => {
       await saveCheckpoint(paths.checkpoints, checkpointOf(state, arch));
@@ -117,6 +121,7 @@ export async function trainActV1(options: TrainOptions): Promise<TrainSummary> {
       lastStep,
       checkpoint,
       traces,
+      gemm.engine,
     );
     await checkpoint();
     if (stopReason !== "completed")
@@ -141,6 +146,7 @@ export async function trainActV1(options: TrainOptions): Promise<TrainSummary> {
         stop_reason: stopReason,
         dataset: config.dataset_file ?? config.hf_name ?? config.wds_pattern ?? "",
         log_file: config.log_file,
+        gemm: gemm.engine,
         started_at: startedAt,
         finished_at: new Date().toISOString(),
       },
@@ -167,6 +173,7 @@ async function trainSteps(
   lastStep: number,
   checkpoint: () => Promise<void>,
   traces: TraceSync | null,
+  gemm: GemmEngine,
 ): Promise<SessionSummary["stop_reason"]> {
   const { config } = options;
   const T = config.max_seq_len;
@@ -236,6 +243,7 @@ async function trainSteps(
         step_time_s: stepTime,
         data_wait_s: dataWaitMs / 1000,
         backend: config.dataset_backend,
+        gemm,
         brain: config.brain_name,
         ts: new Date().toISOString(),
       };

@@ -1,0 +1,276 @@
+/*
+ * aios_gemm: single-precision GEMM from a BLAS library found at run time, on Float32Arrays
+ * (in practice views of the TF.js WASM heap) with no copies.
+ *
+ * No BLAS header is needed to build: the two entry points used are declared here from their
+ * published ABIs (CBLAS `cblas_sgemm`, oneDNN `dnnl_sgemm`), and the library is opened with
+ * dlopen / LoadLibrary when JavaScript asks, so the addon builds on any machine with a C
+ * compiler and Node's headers, and a missing BLAS is a fallback, not a load failure.
+ *
+ * Context-aware (NAPI_MODULE_INIT): every worker_thread that loads it gets its own instance
+ * data; dlopen reference-counts the library itself.
+ */
+#define NAPI_VERSION 8
+#include <node_api.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#ifdef _WIN32
+#include <windows.h>
+typedef HMODULE lib_handle;
+static lib_handle lib_open(const char *path) { return LoadLibraryA(path); }
+static void *lib_symbol(lib_handle h, const char *name) { return (void *)GetProcAddress(h, name); }
+static void lib_close(lib_handle h) { FreeLibrary(h); }
+static void lib_error(char *out, size_t size) {
+  snprintf(out, size, "LoadLibrary failed with Windows error %lu", (unsigned long)GetLastError());
+}
+static void set_env_default(const char *name, const char *value) {
+  if (getenv(name) == NULL) _putenv_s(name, value);
+}
+#else
+#include <dlfcn.h>
+typedef void *lib_handle;
+static lib_handle lib_open(const char *path) { return dlopen(path, RTLD_NOW | RTLD_LOCAL); }
+static void *lib_symbol(lib_handle h, const char *name) { return dlsym(h, name); }
+static void lib_close(lib_handle h) { dlclose(h); }
+static void lib_error(char *out, size_t size) {
+  const char *e = dlerror();
+  snprintf(out, size, "%s", e == NULL ? "dlopen failed" : e);
+}
+static void set_env_default(const char *name, const char *value) { setenv(name, value, 0); }
+#endif
+
+/* CBLAS ABI (netlib cblas.h): enums are ints; LP64 BLAS, so dimensions are int. */
+enum { CBLAS_ROW_MAJOR = 101, CBLAS_NO_TRANS = 111, CBLAS_TRANS = 112 };
+typedef void (*cblas_sgemm_fn)(int order, int trans_a, int trans_b, int m, int n, int k,
+                               float alpha, const float *a, int lda, const float *b, int ldb,
+                               float beta, float *c, int ldc);
+/* oneDNN ABI (dnnl.h): row-major only, transposes as 'N'/'T', 64-bit dims, status 0 = success. */
+typedef int (*dnnl_sgemm_fn)(char trans_a, char trans_b, int64_t m, int64_t n, int64_t k,
+                             float alpha, const float *a, int64_t lda, const float *b,
+                             int64_t ldb, float beta, float *c, int64_t ldc);
+typedef void (*set_threads_fn)(int);
+
+typedef struct {
+  lib_handle handle;
+  cblas_sgemm_fn cblas;
+  dnnl_sgemm_fn dnnl;
+} Blas;
+
+#define THROW(env, msg)                          \
+  do {                                           \
+    napi_throw_error((env), NULL, (msg));        \
+    return NULL;                                 \
+  } while (0)
+#define CHECK(env, call)                                   \
+  do {                                                     \
+    if ((call) != napi_ok) THROW((env), "aios_gemm: N-API call failed: " #call); \
+  } while (0)
+
+static void blas_finalize(napi_env env, void *data, void *hint) {
+  (void)env;
+  (void)hint;
+  Blas *blas = (Blas *)data;
+  if (blas->handle != NULL) lib_close(blas->handle);
+  free(blas);
+}
+
+static Blas *instance(napi_env env) {
+  void *data = NULL;
+  if (napi_get_instance_data(env, &data) != napi_ok) return NULL;
+  return (Blas *)data;
+}
+
+/*
+ * Calls every known thread-count setter the library exports (in the calling thread; OpenMP's
+ * setting is per thread), and returns their names joined by commas in `names`.
+ */
+static void one_thread(lib_handle h, char *names, size_t size) {
+  static const char *setters[] = {"openblas_set_num_threads", "bli_thread_set_num_threads",
+                                  "MKL_Set_Num_Threads", "omp_set_num_threads"};
+  names[0] = '\0';
+  for (size_t i = 0; i < sizeof setters / sizeof setters[0]; i++) {
+    set_threads_fn f = (set_threads_fn)lib_symbol(h, setters[i]);
+    if (f == NULL) continue;
+    f(1);
+    size_t used = strlen(names);
+    snprintf(names + used, size - used, "%s%s", used == 0 ? "" : ",", setters[i]);
+  }
+}
+
+/*
+ * open(path: string) -> { api: "cblas" | "dnnl", threads: string }
+ * Opens the library at `path` (a file name the loader searches for, or a path), finds its
+ * sgemm and sets it to one thread. Throws an Error naming the cause when it cannot.
+ */
+static napi_value Open(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 1) THROW(env, "open(path) needs the library path");
+  char path[4096];
+  size_t len = 0;
+  if (napi_get_value_string_utf8(env, argv[0], path, sizeof path, &len) != napi_ok)
+    THROW(env, "open(path): path must be a string");
+
+  /* A multithreaded BLAS starts its pool at load time; replicas already use every core. */
+  set_env_default("OPENBLAS_NUM_THREADS", "1");
+  set_env_default("BLIS_NUM_THREADS", "1");
+  set_env_default("MKL_NUM_THREADS", "1");
+  set_env_default("OMP_NUM_THREADS", "1");
+  set_env_default("VECLIB_MAXIMUM_THREADS", "1");
+
+  lib_handle h = lib_open(path);
+  if (h == NULL) {
+    char message[4300];
+    lib_error(message, sizeof message);
+    THROW(env, message);
+  }
+  cblas_sgemm_fn cblas = (cblas_sgemm_fn)lib_symbol(h, "cblas_sgemm");
+  dnnl_sgemm_fn dnnl = cblas == NULL ? (dnnl_sgemm_fn)lib_symbol(h, "dnnl_sgemm") : NULL;
+  if (cblas == NULL && dnnl == NULL) {
+    lib_close(h);
+    char message[4300];
+    snprintf(message, sizeof message, "%s exports neither cblas_sgemm nor dnnl_sgemm", path);
+    THROW(env, message);
+  }
+  char threads[256];
+  one_thread(h, threads, sizeof threads);
+
+  Blas *previous = instance(env);
+  if (previous != NULL && previous->handle != NULL) lib_close(previous->handle);
+  Blas *blas = previous != NULL ? previous : (Blas *)calloc(1, sizeof(Blas));
+  if (blas == NULL) {
+    lib_close(h);
+    THROW(env, "aios_gemm: out of memory");
+  }
+  blas->handle = h;
+  blas->cblas = cblas;
+  blas->dnnl = dnnl;
+  if (previous == NULL) CHECK(env, napi_set_instance_data(env, blas, blas_finalize, NULL));
+
+  napi_value result, api, names;
+  CHECK(env, napi_create_object(env, &result));
+  CHECK(env, napi_create_string_utf8(env, cblas != NULL ? "cblas" : "dnnl", NAPI_AUTO_LENGTH, &api));
+  CHECK(env, napi_create_string_utf8(env, threads, NAPI_AUTO_LENGTH, &names));
+  CHECK(env, napi_set_named_property(env, result, "api", api));
+  CHECK(env, napi_set_named_property(env, result, "threads", names));
+  return result;
+}
+
+/* A Float32Array argument: its data pointer and length in elements. */
+static int float_array(napi_env env, napi_value value, float **data, size_t *length) {
+  bool is_typed = false;
+  if (napi_is_typedarray(env, value, &is_typed) != napi_ok || !is_typed) return 0;
+  napi_typedarray_type type;
+  void *raw = NULL;
+  if (napi_get_typedarray_info(env, value, &type, length, &raw, NULL, NULL) != napi_ok) return 0;
+  if (type != napi_float32_array) return 0;
+  *data = (float *)raw;
+  return 1;
+}
+
+static int int_arg(napi_env env, napi_value value, int64_t *out) {
+  double d = 0;
+  if (napi_get_value_double(env, value, &d) != napi_ok) return 0;
+  if (d != d || d < 0 || d > 9007199254740991.0 || (double)(int64_t)d != d) return 0;
+  *out = (int64_t)d;
+  return 1;
+}
+
+/*
+ * Whether a `rows x cols` row-major matrix with leading dimension `ld`, repeated `batch` times
+ * `stride` apart from `offset`, lies inside an array of `length` elements.
+ */
+static int fits(int64_t offset, int64_t stride, int64_t batch, int64_t rows, int64_t cols,
+                int64_t ld, size_t length) {
+  if (ld < (cols > 1 ? cols : 1)) return 0;
+  if (rows == 0 || cols == 0 || batch == 0) return offset <= (int64_t)length;
+  int64_t last = offset + (batch - 1) * stride + (rows - 1) * ld + cols;
+  return last <= (int64_t)length;
+}
+
+/*
+ * gemm(a, aOffset, lda, aStride, b, bOffset, ldb, bStride, c, cOffset, ldc, cStride,
+ *      batch, m, n, k, transA, transB, alpha, beta)
+ *
+ * For i in [0, batch): C_i = alpha * op(A_i) @ op(B_i) + beta * C_i, row-major, where
+ * X_i starts at xOffset + i * xStride elements of the Float32Array x and op() transposes when
+ * asked. op(A) is [m, k], op(B) [k, n], C [m, n]. A stride of 0 reuses one matrix for the
+ * whole batch (broadcasting). Every access is bounds-checked first (RangeError).
+ */
+static napi_value Gemm(napi_env env, napi_callback_info info) {
+  size_t argc = 20;
+  napi_value argv[20];
+  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc != 20) THROW(env, "gemm takes 20 arguments");
+  Blas *blas = instance(env);
+  if (blas == NULL || blas->handle == NULL) THROW(env, "gemm: no BLAS library is open");
+
+  float *a, *b, *c;
+  size_t a_len, b_len, c_len;
+  if (!float_array(env, argv[0], &a, &a_len) || !float_array(env, argv[4], &b, &b_len) ||
+      !float_array(env, argv[8], &c, &c_len))
+    THROW(env, "gemm: a, b and c must be Float32Arrays");
+  int64_t v[12];
+  const int index[12] = {1, 2, 3, 5, 6, 7, 9, 10, 11, 12, 13, 14};
+  for (int i = 0; i < 12; i++) {
+    if (!int_arg(env, argv[index[i]], &v[i]))
+      THROW(env, "gemm: offsets, strides and sizes must be non-negative integers");
+  }
+  int64_t a_off = v[0], lda = v[1], a_stride = v[2], b_off = v[3], ldb = v[4], b_stride = v[5];
+  int64_t c_off = v[6], ldc = v[7], c_stride = v[8], batch = v[9], m = v[10], n = v[11];
+  int64_t k = 0;
+  if (!int_arg(env, argv[15], &k)) THROW(env, "gemm: k must be a non-negative integer");
+  bool trans_a = false, trans_b = false;
+  CHECK(env, napi_get_value_bool(env, argv[16], &trans_a));
+  CHECK(env, napi_get_value_bool(env, argv[17], &trans_b));
+  double alpha = 1, beta = 0;
+  CHECK(env, napi_get_value_double(env, argv[18], &alpha));
+  CHECK(env, napi_get_value_double(env, argv[19], &beta));
+
+  if (!fits(a_off, a_stride, batch, trans_a ? k : m, trans_a ? m : k, lda, a_len) ||
+      !fits(b_off, b_stride, batch, trans_b ? n : k, trans_b ? k : n, ldb, b_len) ||
+      !fits(c_off, c_stride, batch, m, n, ldc, c_len)) {
+    napi_throw_range_error(env, NULL, "gemm: a matrix reaches past the end of its array");
+    return NULL;
+  }
+  if (blas->cblas != NULL && (m > INT32_MAX || n > INT32_MAX || k > INT32_MAX ||
+                              lda > INT32_MAX || ldb > INT32_MAX || ldc > INT32_MAX)) {
+    napi_throw_range_error(env, NULL, "gemm: a dimension exceeds the 32-bit CBLAS interface");
+    return NULL;
+  }
+  if (m == 0 || n == 0) return NULL;
+
+  for (int64_t i = 0; i < batch; i++) {
+    const float *ai = a + a_off + i * a_stride;
+    const float *bi = b + b_off + i * b_stride;
+    float *ci = c + c_off + i * c_stride;
+    if (blas->cblas != NULL) {
+      blas->cblas(CBLAS_ROW_MAJOR, trans_a ? CBLAS_TRANS : CBLAS_NO_TRANS,
+                  trans_b ? CBLAS_TRANS : CBLAS_NO_TRANS, (int)m, (int)n, (int)k, (float)alpha,
+                  ai, (int)lda, bi, (int)ldb, (float)beta, ci, (int)ldc);
+    } else {
+      int status = blas->dnnl(trans_a ? 'T' : 'N', trans_b ? 'T' : 'N', m, n, k, (float)alpha,
+                              ai, lda, bi, ldb, (float)beta, ci, ldc);
+      if (status != 0) {
+        char message[128];
+        snprintf(message, sizeof message, "gemm: dnnl_sgemm returned status %d", status);
+        THROW(env, message);
+      }
+    }
+  }
+  return NULL;
+}
+
+NAPI_MODULE_INIT() {
+  napi_value open_fn, gemm_fn;
+  if (napi_create_function(env, "open", NAPI_AUTO_LENGTH, Open, NULL, &open_fn) != napi_ok ||
+      napi_create_function(env, "gemm", NAPI_AUTO_LENGTH, Gemm, NULL, &gemm_fn) != napi_ok ||
+      napi_set_named_property(env, exports, "open", open_fn) != napi_ok ||
+      napi_set_named_property(env, exports, "gemm", gemm_fn) != napi_ok)
+    return NULL;
+  return exports;
+}
