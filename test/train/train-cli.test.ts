@@ -3,6 +3,7 @@ import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { gemmEngines } from "../helpers/native-gemm.js";
 import { metricsOf, runCli, STACK_FRAME, trainArgs } from "../helpers/run-cli.js";
 import { TINY_MODEL_FLAGS } from "../helpers/tiny-model.js";
 
@@ -43,6 +44,7 @@ const STEP_FIELDS = [
   "step_time_s",
   "data_wait_s",
   "backend",
+  "gemm",
   "brain",
   "ts",
 ];
@@ -105,34 +107,41 @@ describe("aios hrm-hf train-actv1", () => {
     expect(last).toBeLessThan(first * 0.6);
   });
 
-  it("--resume continues the step count, the optimizer and the data stream exactly", async () => {
-    // One segment per sequence: no recurrent state in flight, so a resumed run must reproduce
-    // the uninterrupted run record for record.
-    const common = [
-      "--dataset-file",
-      shakespeare,
-      "--halt-max-steps",
-      "1",
-      "--workers",
-      "1",
-      ...tiny,
-    ];
-    expect((await runCli(args("straight", [...common, "--steps", "5"]))).code).toBe(0);
-    expect((await runCli(args("split", [...common, "--steps", "3"]))).code).toBe(0);
-    const resumed = await runCli(args("split", [...common, "--steps", "2", "--resume"]));
-    expect(resumed.code, resumed.stderr).toBe(0);
-    const straight = await records("straight");
-    const split = await records("split");
-    expect(split.map((s) => s.step)).toEqual([1, 2, 3, 4, 5]);
-    for (let i = 0; i < 5; i++) {
-      expect(split[i]?.lm_loss, `step ${i + 1}`).toBeCloseTo(straight[i]?.lm_loss as number, 4);
-    }
-    const metadata = JSON.parse(
-      await readFile(join(dir, "brains", "split", "metadata.json"), "utf8"),
-    );
-    expect(metadata.training_steps).toBe(5);
-    expect(metadata.sessions).toHaveLength(2);
-  });
+  it.each(gemmEngines("the resume test"))(
+    "--resume continues the step count, the optimizer and the data stream exactly (%s GEMM)",
+    async (gemm) => {
+      // One segment per sequence: no recurrent state in flight, so a resumed run must reproduce
+      // the uninterrupted run record for record.
+      const common = [
+        "--dataset-file",
+        shakespeare,
+        "--halt-max-steps",
+        "1",
+        "--workers",
+        "1",
+        "--gemm",
+        gemm,
+        ...tiny,
+      ];
+      const [straightName, splitName] = [`straight-${gemm}`, `split-${gemm}`];
+      expect((await runCli(args(straightName, [...common, "--steps", "5"]))).code).toBe(0);
+      expect((await runCli(args(splitName, [...common, "--steps", "3"]))).code).toBe(0);
+      const resumed = await runCli(args(splitName, [...common, "--steps", "2", "--resume"]));
+      expect(resumed.code, resumed.stderr).toBe(0);
+      const straight = await records(straightName);
+      const split = await records(splitName);
+      expect(split.map((s) => s.step)).toEqual([1, 2, 3, 4, 5]);
+      for (let i = 0; i < 5; i++) {
+        expect(split[i]?.gemm).toBe(gemm);
+        expect(split[i]?.lm_loss, `step ${i + 1}`).toBeCloseTo(straight[i]?.lm_loss as number, 4);
+      }
+      const metadata = JSON.parse(
+        await readFile(join(dir, "brains", splitName, "metadata.json"), "utf8"),
+      );
+      expect(metadata.training_steps).toBe(5);
+      expect(metadata.sessions).toHaveLength(2);
+    },
+  );
 
   it("refuses to overwrite an existing brain without --resume", async () => {
     const r = await runCli(
