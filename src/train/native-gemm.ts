@@ -2,6 +2,7 @@ import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import type { OptimizerLoops } from "./adamw.js";
 import { BLAS_LIBRARY_ENV, type BlasCandidates, blasCandidates } from "./blas-library.js";
 
 /**
@@ -34,7 +35,7 @@ export type GemmFunction = (
   beta: number,
 ) => void;
 
-interface Addon {
+interface Addon extends OptimizerLoops {
   open(path: string): { api: "cblas" | "dnnl"; threads: string };
   gemm: GemmFunction;
 }
@@ -45,6 +46,8 @@ export interface NativeGemm {
   /** `cblas` (cblas_sgemm) or `dnnl` (oneDNN's dnnl_sgemm). */
   readonly api: "cblas" | "dnnl";
   readonly gemm: GemmFunction;
+  /** The optimizer's loops in C, bit-identical to `jsLoops` (src/train/adamw.ts). */
+  readonly loops: OptimizerLoops;
 }
 
 export type NativeGemmLoad =
@@ -113,7 +116,11 @@ function tryLoad(candidates: BlasCandidates, chosen: boolean): NativeGemmLoad {
   for (const library of candidates.libraries) {
     try {
       const { api } = addon.open(library);
-      return { ok: true, native: { library, api, gemm: addon.gemm } };
+      const { sumOfSquares, addInto, adamw } = addon;
+      return {
+        ok: true,
+        native: { library, api, gemm: addon.gemm, loops: { sumOfSquares, addInto, adamw } },
+      };
     } catch (error) {
       const message = (error as Error).message;
       if (NOT_FOUND.test(message)) absent.push(library);

@@ -1,6 +1,7 @@
 import { Worker } from "node:worker_threads";
 import { beforeAll, describe, expect, it } from "vitest";
 import { AiosError } from "../../src/core/errors.js";
+import { ADAM_BETA1, ADAM_BETA2, ADAM_EPS, jsLoops } from "../../src/train/adamw.js";
 import { resolveGemm, useGemm } from "../../src/train/gemm-kernel.js";
 import { addonPath, loadNativeGemm, type NativeGemm } from "../../src/train/native-gemm.js";
 import { initTensorflow, tf } from "../../src/train/tf-setup.js";
@@ -243,5 +244,83 @@ describe.skipIf(nativeGemmMissing !== null)("BatchMatMul on the native GEMM", ()
     } finally {
       useGemm("wasm");
     }
+  });
+});
+
+describe.skipIf(nativeGemmMissing !== null)("the optimizer's loops in C", () => {
+  let native: NativeGemm;
+  beforeAll(() => {
+    const load = loadNativeGemm();
+    if (!load.ok) throw new Error(load.reason);
+    native = load.native;
+  });
+
+  /** Gradients over many magnitudes, as a real gradient has (and zeros). */
+  function gradients(length: number, seed: number): Float32Array {
+    const u = values(length, seed);
+    return u.map((x, i) => (i % 17 === 0 ? 0 : x * 10 ** ((i % 13) - 9)));
+  }
+
+  it("apply AdamW bit for bit as the JavaScript loop does, step after step", () => {
+    const n = 10_007;
+    const state = () => ({
+      params: values(n, 21),
+      m: new Float32Array(n),
+      v: new Float32Array(n),
+    });
+    const js = state();
+    const c = state();
+    for (let step = 1; step <= 5; step++) {
+      const grads = gradients(n, 100 + step);
+      const c1 = 1 - ADAM_BETA1 ** step;
+      const c2 = 1 - ADAM_BETA2 ** step;
+      const [scale, stepSize, sqrtC2] = [0.37 * step, 1e-3 / c1, Math.sqrt(c2)];
+      for (const [start, end, decay] of [
+        [0, 5000, 1 - 1e-3 * 0.1],
+        [5000, n, 1],
+      ] as const) {
+        for (const [loops, s] of [
+          [jsLoops, js],
+          [native.loops, c],
+        ] as const) {
+          loops.adamw(
+            s.params,
+            grads,
+            s.m,
+            s.v,
+            start,
+            end,
+            scale,
+            ADAM_BETA1,
+            ADAM_BETA2,
+            stepSize,
+            sqrtC2,
+            ADAM_EPS,
+            decay,
+          );
+        }
+      }
+    }
+    expect(c.params).toEqual(js.params);
+    expect(c.m).toEqual(js.m);
+    expect(c.v).toEqual(js.v);
+    expect(c.params).not.toEqual(values(n, 21)); // it did update
+  });
+
+  it("sum gradients and their squares bit for bit as the JavaScript loops do", () => {
+    const a = gradients(9_001, 7);
+    const b = gradients(9_001, 8);
+    const js = Float32Array.from(a);
+    const c = Float32Array.from(a);
+    jsLoops.addInto(js, b, 10, 9_000);
+    native.loops.addInto(c, b, 10, 9_000);
+    expect(c).toEqual(js);
+    expect(native.loops.sumOfSquares(c, 3, 8_999)).toBe(jsLoops.sumOfSquares(js, 3, 8_999));
+  });
+
+  it("refuse a range outside the arrays", () => {
+    const x = new Float32Array(4);
+    expect(() => native.loops.sumOfSquares(x, 0, 5)).toThrow();
+    expect(() => native.loops.addInto(x, new Float32Array(2), 0, 3)).toThrow();
   });
 });
