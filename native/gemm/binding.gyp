@@ -3,7 +3,7 @@
     {
       "target_name": "aios_gemm",
       "sources": ["gemm.c"],
-      "cflags": ["-O3", "-std=c11", "-ffp-contract=off", "-fno-math-errno", "-Wall", "-Wextra"],
+      "cflags": ["-O3", "-std=c11", "-ffp-contract=off", "-fno-math-errno", "-fno-trapping-math", "-Wall", "-Wextra"],
       "defines": ["_POSIX_C_SOURCE=200809L"],
       "conditions": [
         ["OS=='linux'", { "libraries": ["-ldl", "-lm"] }],

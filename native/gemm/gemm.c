@@ -361,6 +361,160 @@ static napi_value AdamW(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* Inlined into each SIMD clone below, so that they are compiled for its instruction set. */
+#if defined(__GNUC__)
+#define FORCE_INLINE __attribute__((always_inline))
+#else
+#define FORCE_INLINE
+#endif
+
+/*
+ * exp(x) for x <= 0 in float, as plain arithmetic the compiler vectorises (libm's expf is a
+ * call per element): Cephes' expf, x = n·ln2 + r with |r| <= ln2/2, a degree-7 polynomial in r,
+ * and 2^n built in the exponent bits. Relative error ~1e-7; exp(x) for x < -87.3 (below the
+ * smallest normal float) is 0, and NaN stays NaN.
+ */
+static inline FORCE_INLINE float exp_nonpositive(float x) {
+  const float log2e = 1.44269504088896341f, ln2_hi = 0.693359375f, ln2_lo = -2.12194440e-4f;
+  const float shifter = 12582912.0f; /* 1.5·2^23: adding it rounds to an integer */
+  /* Clamped (NaN too) so that the float-to-int conversion below stays in range. */
+  float xc = x > -88.0f ? x : -88.0f;
+  float t = xc * log2e + shifter;
+  float n = t - shifter;
+  float r = xc - n * ln2_hi;
+  r = r - n * ln2_lo;
+  float p = 1.9875691500e-4f;
+  p = p * r + 1.3981999507e-3f;
+  p = p * r + 8.3334519073e-3f;
+  p = p * r + 4.1665795894e-2f;
+  p = p * r + 1.6666665459e-1f;
+  p = p * r + 5.0000001201e-1f;
+  p = p * r * r + r + 1.0f;
+  int32_t e = ((int32_t)n + 127) << 23;
+  float scale;
+  memcpy(&scale, &e, sizeof scale);
+  float y = x < -87.3f ? 0.0f : p * scale;
+  return x == x ? y : x;
+}
+
+#define LANES 8
+
+/* The largest value of row[0..n) (NaNs ignored), with 8 independent lanes to vectorise. */
+static inline FORCE_INLINE float row_max(const float *row, int64_t n) {
+  float lane[LANES];
+  for (int j = 0; j < LANES; j++) lane[j] = -INFINITY;
+  int64_t i = 0;
+  for (; i + LANES <= n; i += LANES) {
+    for (int j = 0; j < LANES; j++) lane[j] = row[i + j] > lane[j] ? row[i + j] : lane[j];
+  }
+  float m = -INFINITY;
+  for (int j = 0; j < LANES; j++) m = lane[j] > m ? lane[j] : m;
+  for (; i < n; i++) m = row[i] > m ? row[i] : m;
+  return m;
+}
+
+/*
+ * probs[0..n) = exp(row - max); returns their sum: float lanes over blocks of 256 (vectorised),
+ * blocks summed in double, so the sum of 50k terms keeps ~1e-7 relative.
+ */
+static inline FORCE_INLINE double row_exp(const float *row, float max, float *probs, int64_t n) {
+  double sum = 0;
+  int64_t i = 0;
+  for (; i + 256 <= n; i += 256) {
+    float lane[LANES] = {0};
+    for (int64_t k = i; k < i + 256; k += LANES) {
+      for (int j = 0; j < LANES; j++) {
+        float e = exp_nonpositive(row[k + j] - max);
+        probs[k + j] = e;
+        lane[j] += e;
+      }
+    }
+    for (int j = 0; j < LANES; j++) sum += lane[j];
+  }
+  for (; i < n; i++) {
+    float e = exp_nonpositive(row[i] - max);
+    probs[i] = e;
+    sum += e;
+  }
+  return sum;
+}
+
+/* Wider vectors where the CPU has them: one build, the best clone picked at load (ifunc). */
+#if defined(__GNUC__) && defined(__x86_64__) && defined(__linux__)
+#define WIDEST_SIMD __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define WIDEST_SIMD
+#endif
+
+/* One row of softmaxCrossEntropy: probs, and the row's maximum and its first index. */
+WIDEST_SIMD static double softmax_row(const float *row, float *probs, int64_t n, float *max_out,
+                                      int64_t *best_out) {
+  float max = row_max(row, n);
+  int64_t best = 0;
+  while (best < n - 1 && !(row[best] == max)) best++;
+  double sum = row_exp(row, max, probs, n);
+  float inv = (float)(1.0 / sum);
+  for (int64_t i = 0; i < n; i++) probs[i] *= inv;
+  *max_out = max;
+  *best_out = best;
+  return sum;
+}
+
+static int int32_array(napi_env env, napi_value value, int32_t **data, size_t *length) {
+  bool is_typed = false;
+  if (napi_is_typedarray(env, value, &is_typed) != napi_ok || !is_typed) return 0;
+  napi_typedarray_type type;
+  void *raw = NULL;
+  if (napi_get_typedarray_info(env, value, &type, length, &raw, NULL, NULL) != napi_ok) return 0;
+  if (type != napi_int32_array) return 0;
+  *data = (int32_t *)raw;
+  return 1;
+}
+
+/*
+ * softmaxCrossEntropy(logits, labels, probs, nll, correct, rows, vocab)
+ * Per row r of logits [rows, vocab]: probs = softmax(row), nll[r] = log Σ exp(row) - row[label]
+ * (as max + log Σ exp(row - max) - row[label]: no overflow, no underflow), correct[r] = 1 when
+ * the first index of the row's maximum is the label, else 0. Labels outside [0, vocab) throw
+ * RangeError. One pass for the maximum, one for exp and the sum, one to normalise.
+ */
+static napi_value SoftmaxCrossEntropy(napi_env env, napi_callback_info info) {
+  size_t argc = 7;
+  napi_value argv[7];
+  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  float *logits, *probs, *nll, *correct;
+  int32_t *labels;
+  size_t l_len, p_len, n_len, c_len, lab_len;
+  int64_t rows, vocab;
+  if (argc != 7 || !float_array(env, argv[0], &logits, &l_len) ||
+      !int32_array(env, argv[1], &labels, &lab_len) || !float_array(env, argv[2], &probs, &p_len) ||
+      !float_array(env, argv[3], &nll, &n_len) || !float_array(env, argv[4], &correct, &c_len) ||
+      !int_arg(env, argv[5], &rows) || !int_arg(env, argv[6], &vocab))
+    THROW(env, "softmaxCrossEntropy(logits: Float32Array, labels: Int32Array, probs, nll, correct: "
+               "Float32Array, rows, vocab)");
+  if ((int64_t)l_len < rows * vocab || (int64_t)p_len < rows * vocab || (int64_t)lab_len < rows ||
+      (int64_t)n_len < rows || (int64_t)c_len < rows || vocab < 1) {
+    napi_throw_range_error(env, NULL, "softmaxCrossEntropy: an array is shorter than its shape");
+    return NULL;
+  }
+  for (int64_t r = 0; r < rows; r++) {
+    if (labels[r] < 0 || labels[r] >= vocab) {
+      napi_throw_range_error(env, NULL, "softmaxCrossEntropy: a label is outside [0, vocab)");
+      return NULL;
+    }
+  }
+  for (int64_t r = 0; r < rows; r++) {
+    const float *row = logits + r * vocab;
+    float max;
+    int64_t best;
+    double sum = softmax_row(row, probs + r * vocab, vocab, &max, &best);
+    int32_t label = labels[r];
+    nll[r] = (float)(((double)max - (double)row[label]) + log(sum));
+    correct[r] = best == label ? 1.0f : 0.0f;
+  }
+  return NULL;
+}
+
 NAPI_MODULE_INIT() {
   static const struct {
     const char *name;
@@ -369,7 +523,8 @@ NAPI_MODULE_INIT() {
                    {"gemm", Gemm},
                    {"sumOfSquares", SumOfSquares},
                    {"addInto", AddInto},
-                   {"adamw", AdamW}};
+                   {"adamw", AdamW},
+                   {"softmaxCrossEntropy", SoftmaxCrossEntropy}};
   for (size_t i = 0; i < sizeof functions / sizeof functions[0]; i++) {
     napi_value fn;
     if (napi_create_function(env, functions[i].name, NAPI_AUTO_LENGTH, functions[i].fn, NULL,

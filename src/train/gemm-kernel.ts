@@ -1,7 +1,11 @@
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
 import * as tf from "@tensorflow/tfjs-core";
 import { AiosError } from "../core/errors.js";
-import { type GemmFunction, loadNativeGemm } from "./native-gemm.js";
+import {
+  type GemmFunction,
+  loadNativeGemm,
+  type SoftmaxCrossEntropyFunction,
+} from "./native-gemm.js";
 
 /** The `--gemm` choice. */
 export type GemmChoice = "auto" | "native" | "wasm";
@@ -67,16 +71,75 @@ export function useGemm(engine: GemmEngine, env: NodeJS.ProcessEnv = process.env
   original ??= tf.getKernel("BatchMatMul", "wasm") ?? null;
   if (original === null) throw new Error("the WASM backend has no BatchMatMul kernel");
   let config = original;
+  if (tf.getKernel(SOFTMAX_CROSS_ENTROPY, "wasm") !== undefined) {
+    tf.unregisterKernel(SOFTMAX_CROSS_ENTROPY, "wasm");
+  }
   if (engine === "native") {
     const load = loadNativeGemm(env);
     if (!load.ok) {
       throw new AiosError("TRAINING", `native GEMM: ${load.reason}`, { hint: load.hint });
     }
     config = nativeBatchMatMul(load.native.gemm, original.kernelFunc);
+    tf.registerKernel(softmaxCrossEntropyKernel(load.native.softmaxCrossEntropy));
   }
   tf.unregisterKernel("BatchMatMul", "wasm");
   tf.registerKernel(config);
   active = engine;
+}
+
+/** The fused kernel `softmaxCrossEntropy` runs (registered with the native engine only). */
+const SOFTMAX_CROSS_ENTROPY = "AiosSoftmaxCrossEntropy";
+
+/**
+ * Softmax, per-row cross-entropy and argmax accuracy of `logits [N, V]` against `labels [N]`
+ * in one native pass (see SoftmaxCrossEntropyFunction): `probs [N, V]`, `nll [N]`,
+ * `correct [N]` (float 1/0). Null when the native engine is not in use. Not differentiable:
+ * for the forward of a custom gradient.
+ */
+export function softmaxCrossEntropy(
+  logits: tf.Tensor2D,
+  labels: tf.Tensor1D,
+): { probs: tf.Tensor2D; nll: tf.Tensor1D; correct: tf.Tensor1D } | null {
+  if (active !== "native") return null;
+  const [probs, nll, correct] = tf
+    .engine()
+    .runKernel(SOFTMAX_CROSS_ENTROPY, { logits, labels }, {}) as tf.Tensor[];
+  return {
+    probs: probs as tf.Tensor2D,
+    nll: nll as tf.Tensor1D,
+    correct: correct as tf.Tensor1D,
+  };
+}
+
+function softmaxCrossEntropyKernel(run: SoftmaxCrossEntropyFunction): tf.KernelConfig {
+  const kernelFunc: tf.KernelFunc = ({ inputs, backend }) => {
+    const wasm = backend as BackendWasm;
+    const logits = inputs.logits as tf.TensorInfo;
+    const labels = inputs.labels as tf.TensorInfo;
+    const [rows, vocab] = logits.shape as [number, number];
+    if (logits.dtype !== "float32" || labels.dtype !== "int32" || labels.shape[0] !== rows) {
+      throw new Error(
+        `${SOFTMAX_CROSS_ENTROPY}: needs float32 logits [N, V] and int32 labels [N], got ${logits.dtype} [${logits.shape}] and ${labels.dtype} [${labels.shape}]`,
+      );
+    }
+    const probs = wasm.makeOutput([rows, vocab], "float32");
+    const nll = wasm.makeOutput([rows], "float32");
+    const correct = wasm.makeOutput([rows], "float32");
+    if (rows > 0) {
+      // Views only after every makeOutput: an allocation can move the heap.
+      run(
+        wasm.typedArrayFromHeap(logits) as Float32Array,
+        wasm.typedArrayFromHeap(labels) as Int32Array,
+        wasm.typedArrayFromHeap(probs) as Float32Array,
+        wasm.typedArrayFromHeap(nll) as Float32Array,
+        wasm.typedArrayFromHeap(correct) as Float32Array,
+        rows,
+        vocab,
+      );
+    }
+    return [probs, nll, correct];
+  };
+  return { kernelName: SOFTMAX_CROSS_ENTROPY, backendName: "wasm", kernelFunc };
 }
 
 interface BatchMatMulAttrs {

@@ -35,9 +35,26 @@ export type GemmFunction = (
   beta: number,
 ) => void;
 
+/**
+ * Per row of `logits [rows, vocab]`: `probs` = softmax, `nll` = log Σ exp(row) - row[label]
+ * (computed from the row maximum: no overflow or underflow), `correct` = 1 when the row's first
+ * maximum is at the label. Labels outside `[0, vocab)` throw RangeError. Vectorised with the
+ * widest SIMD the CPU has; exp to ~1e-7 relative.
+ */
+export type SoftmaxCrossEntropyFunction = (
+  logits: Float32Array,
+  labels: Int32Array,
+  probs: Float32Array,
+  nll: Float32Array,
+  correct: Float32Array,
+  rows: number,
+  vocab: number,
+) => void;
+
 interface Addon extends OptimizerLoops {
   open(path: string): { api: "cblas" | "dnnl"; threads: string };
   gemm: GemmFunction;
+  softmaxCrossEntropy: SoftmaxCrossEntropyFunction;
 }
 
 export interface NativeGemm {
@@ -48,6 +65,7 @@ export interface NativeGemm {
   readonly gemm: GemmFunction;
   /** The optimizer's loops in C, bit-identical to `jsLoops` (src/train/adamw.ts). */
   readonly loops: OptimizerLoops;
+  readonly softmaxCrossEntropy: SoftmaxCrossEntropyFunction;
 }
 
 export type NativeGemmLoad =
@@ -119,7 +137,13 @@ function tryLoad(candidates: BlasCandidates, chosen: boolean): NativeGemmLoad {
       const { sumOfSquares, addInto, adamw } = addon;
       return {
         ok: true,
-        native: { library, api, gemm: addon.gemm, loops: { sumOfSquares, addInto, adamw } },
+        native: {
+          library,
+          api,
+          gemm: addon.gemm,
+          loops: { sumOfSquares, addInto, adamw },
+          softmaxCrossEntropy: addon.softmaxCrossEntropy,
+        },
       };
     } catch (error) {
       const message = (error as Error).message;

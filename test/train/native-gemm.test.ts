@@ -2,7 +2,7 @@ import { Worker } from "node:worker_threads";
 import { beforeAll, describe, expect, it } from "vitest";
 import { AiosError } from "../../src/core/errors.js";
 import { ADAM_BETA1, ADAM_BETA2, ADAM_EPS, jsLoops } from "../../src/train/adamw.js";
-import { resolveGemm, useGemm } from "../../src/train/gemm-kernel.js";
+import { resolveGemm, softmaxCrossEntropy, useGemm } from "../../src/train/gemm-kernel.js";
 import { addonPath, loadNativeGemm, type NativeGemm } from "../../src/train/native-gemm.js";
 import { initTensorflow, tf } from "../../src/train/tf-setup.js";
 import { nativeGemmMissing } from "../helpers/native-gemm.js";
@@ -322,5 +322,76 @@ describe.skipIf(nativeGemmMissing !== null)("the optimizer's loops in C", () => 
     const x = new Float32Array(4);
     expect(() => native.loops.sumOfSquares(x, 0, 5)).toThrow();
     expect(() => native.loops.addInto(x, new Float32Array(2), 0, 3)).toThrow();
+  });
+});
+
+describe.skipIf(nativeGemmMissing !== null)("softmax cross-entropy on the native engine", () => {
+  beforeAll(async () => {
+    await initTensorflow();
+  });
+
+  /** Softmax, -log p[label] and the first argmax of one row, in float64. */
+  function reference(row: Float32Array, label: number) {
+    let max = Number.NEGATIVE_INFINITY;
+    let best = 0;
+    for (let i = 0; i < row.length; i++) {
+      if ((row[i] as number) > max) [max, best] = [row[i] as number, i];
+    }
+    let sum = 0;
+    for (const x of row) sum += Math.exp(x - max);
+    const probs = Array.from(row, (x) => Math.exp(x - max) / sum);
+    return { probs, nll: Math.log(sum) + max - (row[label] as number), correct: best === label };
+  }
+
+  it("gives the softmax, the loss and the argmax accuracy of every row", () => {
+    // Rows wider than the SIMD blocks, a row where the label wins, logits far apart (underflow).
+    const [rows, vocab] = [5, 1000];
+    const data = values(rows * vocab, 31).map((x, i) => (i < vocab ? x * 120 : x * 6));
+    const labelValues = [3, 999, 0, 517, 42];
+    data[2 * vocab] = 50; // row 2: its label 0 is the maximum
+    useGemm("native");
+    try {
+      const out = tf.tidy(() => {
+        const r = softmaxCrossEntropy(
+          tf.tensor2d(data, [rows, vocab]),
+          tf.tensor1d(labelValues, "int32"),
+        );
+        if (r === null) throw new Error("the native engine is active");
+        return { probs: r.probs.dataSync(), nll: r.nll.dataSync(), correct: r.correct.dataSync() };
+      });
+      for (let r = 0; r < rows; r++) {
+        const row = data.subarray(r * vocab, (r + 1) * vocab);
+        const ref = reference(row, labelValues[r] as number);
+        const probs = out.probs.subarray(r * vocab, (r + 1) * vocab);
+        for (let i = 0; i < vocab; i++) {
+          expect(Math.abs((probs[i] as number) - (ref.probs[i] as number))).toBeLessThanOrEqual(
+            1e-5 * (ref.probs[i] as number) + 1e-38,
+          );
+        }
+        expect(Math.abs((out.nll[r] as number) - ref.nll)).toBeLessThanOrEqual(1e-5 * ref.nll);
+        expect(out.correct[r]).toBe(ref.correct ? 1 : 0);
+      }
+      expect(out.correct[2]).toBe(1);
+    } finally {
+      useGemm("wasm");
+    }
+  });
+
+  it("refuses a label outside the vocabulary and is off on the WASM engine", () => {
+    const run = () =>
+      tf.tidy(() => {
+        softmaxCrossEntropy(tf.zeros([2, 4]), tf.tensor1d([1, 4], "int32"));
+      });
+    useGemm("native");
+    try {
+      expect(run).toThrow(RangeError);
+    } finally {
+      useGemm("wasm");
+    }
+    const off = tf.tidy(() => {
+      const r = softmaxCrossEntropy(tf.zeros([2, 4]), tf.tensor1d([1, 2], "int32"));
+      return r === null ? tf.scalar(0) : tf.scalar(1);
+    });
+    expect(off.dataSync()[0]).toBe(0);
   });
 });
