@@ -515,6 +515,84 @@ static napi_value SoftmaxCrossEntropy(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* An element array of 4-byte elements (Float32Array, Int32Array, Uint32Array). */
+static int word_array(napi_env env, napi_value value, uint32_t **data, size_t *length) {
+  bool is_typed = false;
+  if (napi_is_typedarray(env, value, &is_typed) != napi_ok || !is_typed) return 0;
+  napi_typedarray_type type;
+  void *raw = NULL;
+  if (napi_get_typedarray_info(env, value, &type, length, &raw, NULL, NULL) != napi_ok) return 0;
+  if (type != napi_float32_array && type != napi_int32_array && type != napi_uint32_array)
+    return 0;
+  *data = (uint32_t *)raw;
+  return 1;
+}
+
+#define MAX_RANK 8
+
+/* A JS array of up to MAX_RANK non-negative integers. */
+static int int_list(napi_env env, napi_value value, int64_t *out, uint32_t *count) {
+  bool is_array = false;
+  if (napi_is_array(env, value, &is_array) != napi_ok || !is_array) return 0;
+  if (napi_get_array_length(env, value, count) != napi_ok || *count > MAX_RANK) return 0;
+  for (uint32_t i = 0; i < *count; i++) {
+    napi_value item;
+    if (napi_get_element(env, value, i, &item) != napi_ok || !int_arg(env, item, &out[i])) return 0;
+  }
+  return 1;
+}
+
+/*
+ * stridedCopy(src, srcOffset, dst, dstOffset, shape, srcStrides)
+ * Copies the block `shape` of src, element (i0, i1, ...) at srcOffset + Σ ik·srcStrides[k], into
+ * dst densely (row-major) from dstOffset: a slice, or a transpose that keeps the last axis
+ * (srcStrides permuted). The last stride must be 1: rows are copied whole. 4-byte elements.
+ */
+static napi_value StridedCopy(napi_env env, napi_callback_info info) {
+  size_t argc = 6;
+  napi_value argv[6];
+  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  uint32_t *src, *dst;
+  size_t src_len, dst_len;
+  int64_t src_off, dst_off, shape[MAX_RANK], strides[MAX_RANK];
+  uint32_t rank = 0, stride_count = 0;
+  if (argc != 6 || !word_array(env, argv[0], &src, &src_len) || !int_arg(env, argv[1], &src_off) ||
+      !word_array(env, argv[2], &dst, &dst_len) || !int_arg(env, argv[3], &dst_off) ||
+      !int_list(env, argv[4], shape, &rank) || !int_list(env, argv[5], strides, &stride_count) ||
+      rank == 0 || stride_count != rank || strides[rank - 1] != 1)
+    THROW(env, "stridedCopy(src, srcOffset, dst, dstOffset, shape, srcStrides): 4-byte typed "
+               "arrays, rank 1-8, last stride 1");
+  int64_t total = 1, last_src = src_off;
+  for (uint32_t k = 0; k < rank; k++) {
+    total *= shape[k];
+    if (shape[k] > 0) last_src += (shape[k] - 1) * strides[k];
+  }
+  if (total == 0) return NULL;
+  if (last_src >= (int64_t)src_len || dst_off + total > (int64_t)dst_len) {
+    napi_throw_range_error(env, NULL, "stridedCopy: the block reaches past an array");
+    return NULL;
+  }
+  const int64_t run = shape[rank - 1];
+  const size_t run_bytes = (size_t)run * sizeof(uint32_t);
+  int64_t index[MAX_RANK] = {0};
+  int64_t from = src_off;
+  uint32_t *to = dst + dst_off;
+  for (int64_t done = 0; done < total; done += run) {
+    memcpy(to, src + from, run_bytes);
+    to += run;
+    /* Next index over the outer axes, odometer style. */
+    for (int k = (int)rank - 2; k >= 0; k--) {
+      if (++index[k] < shape[k]) {
+        from += strides[k];
+        break;
+      }
+      from -= (shape[k] - 1) * strides[k];
+      index[k] = 0;
+    }
+  }
+  return NULL;
+}
+
 NAPI_MODULE_INIT() {
   static const struct {
     const char *name;
@@ -524,7 +602,8 @@ NAPI_MODULE_INIT() {
                    {"sumOfSquares", SumOfSquares},
                    {"addInto", AddInto},
                    {"adamw", AdamW},
-                   {"softmaxCrossEntropy", SoftmaxCrossEntropy}};
+                   {"softmaxCrossEntropy", SoftmaxCrossEntropy},
+                   {"stridedCopy", StridedCopy}};
   for (size_t i = 0; i < sizeof functions / sizeof functions[0]; i++) {
     napi_value fn;
     if (napi_create_function(env, functions[i].name, NAPI_AUTO_LENGTH, functions[i].fn, NULL,

@@ -1,11 +1,7 @@
-import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
 import * as tf from "@tensorflow/tfjs-core";
 import { AiosError } from "../core/errors.js";
-import {
-  type GemmFunction,
-  loadNativeGemm,
-  type SoftmaxCrossEntropyFunction,
-} from "./native-gemm.js";
+import { loadNativeGemm } from "./native-gemm.js";
+import { nativeKernels, REPLACED_KERNELS, SOFTMAX_CROSS_ENTROPY } from "./native-kernels.js";
 
 /** The `--gemm` choice. */
 export type GemmChoice = "auto" | "native" | "wasm";
@@ -45,7 +41,8 @@ export function resolveGemm(
   };
 }
 
-let original: tf.KernelConfig | null = null;
+/** The WASM backend's own kernels that the native engine replaces, kept to switch back. */
+const originals = new Map<string, tf.KernelConfig>();
 let active: GemmEngine = "wasm";
 
 /** The engine `useGemm` set in this thread. */
@@ -62,33 +59,38 @@ export function transposesAreFree(): boolean {
 }
 
 /**
- * Makes `engine` run BatchMatMul on the WASM backend of this thread (call after the backend has
- * started: the WASM kernel's setup must have run). `native` requires `loadNativeGemm` to succeed.
+ * Makes `engine` run the matrix products (and, for `native`, the kernels of native-kernels.ts)
+ * on the WASM backend of this thread. Call after the backend has started: the WASM kernels'
+ * setup must have run. `native` requires `loadNativeGemm` to succeed.
  *
  * @throws AiosError TRAINING when the native GEMM cannot load.
  */
 export function useGemm(engine: GemmEngine, env: NodeJS.ProcessEnv = process.env): void {
-  original ??= tf.getKernel("BatchMatMul", "wasm") ?? null;
-  if (original === null) throw new Error("the WASM backend has no BatchMatMul kernel");
-  let config = original;
-  if (tf.getKernel(SOFTMAX_CROSS_ENTROPY, "wasm") !== undefined) {
-    tf.unregisterKernel(SOFTMAX_CROSS_ENTROPY, "wasm");
+  for (const name of REPLACED_KERNELS) {
+    if (originals.has(name)) continue;
+    const config = tf.getKernel(name, "wasm");
+    if (config === undefined) throw new Error(`the WASM backend has no ${name} kernel`);
+    originals.set(name, config);
   }
+  let configs = [...originals.values()];
   if (engine === "native") {
     const load = loadNativeGemm(env);
     if (!load.ok) {
       throw new AiosError("TRAINING", `native GEMM: ${load.reason}`, { hint: load.hint });
     }
-    config = nativeBatchMatMul(load.native.gemm, original.kernelFunc);
-    tf.registerKernel(softmaxCrossEntropyKernel(load.native.softmaxCrossEntropy));
+    configs = nativeKernels(load.native, originals);
   }
-  tf.unregisterKernel("BatchMatMul", "wasm");
-  tf.registerKernel(config);
+  if (tf.getKernel(SOFTMAX_CROSS_ENTROPY, "wasm") !== undefined) {
+    tf.unregisterKernel(SOFTMAX_CROSS_ENTROPY, "wasm");
+  }
+  for (const config of configs) {
+    if (tf.getKernel(config.kernelName, "wasm") !== undefined) {
+      tf.unregisterKernel(config.kernelName, "wasm");
+    }
+    tf.registerKernel(config);
+  }
   active = engine;
 }
-
-/** The fused kernel `softmaxCrossEntropy` runs (registered with the native engine only). */
-const SOFTMAX_CROSS_ENTROPY = "AiosSoftmaxCrossEntropy";
 
 /**
  * Softmax, per-row cross-entropy and argmax accuracy of `logits [N, V]` against `labels [N]`
@@ -109,112 +111,4 @@ export function softmaxCrossEntropy(
     nll: nll as tf.Tensor1D,
     correct: correct as tf.Tensor1D,
   };
-}
-
-function softmaxCrossEntropyKernel(run: SoftmaxCrossEntropyFunction): tf.KernelConfig {
-  const kernelFunc: tf.KernelFunc = ({ inputs, backend }) => {
-    const wasm = backend as BackendWasm;
-    const logits = inputs.logits as tf.TensorInfo;
-    const labels = inputs.labels as tf.TensorInfo;
-    const [rows, vocab] = logits.shape as [number, number];
-    if (logits.dtype !== "float32" || labels.dtype !== "int32" || labels.shape[0] !== rows) {
-      throw new Error(
-        `${SOFTMAX_CROSS_ENTROPY}: needs float32 logits [N, V] and int32 labels [N], got ${logits.dtype} [${logits.shape}] and ${labels.dtype} [${labels.shape}]`,
-      );
-    }
-    const probs = wasm.makeOutput([rows, vocab], "float32");
-    const nll = wasm.makeOutput([rows], "float32");
-    const correct = wasm.makeOutput([rows], "float32");
-    if (rows > 0) {
-      // Views only after every makeOutput: an allocation can move the heap.
-      run(
-        wasm.typedArrayFromHeap(logits) as Float32Array,
-        wasm.typedArrayFromHeap(labels) as Int32Array,
-        wasm.typedArrayFromHeap(probs) as Float32Array,
-        wasm.typedArrayFromHeap(nll) as Float32Array,
-        wasm.typedArrayFromHeap(correct) as Float32Array,
-        rows,
-        vocab,
-      );
-    }
-    return [probs, nll, correct];
-  };
-  return { kernelName: SOFTMAX_CROSS_ENTROPY, backendName: "wasm", kernelFunc };
-}
-
-interface BatchMatMulAttrs {
-  readonly transposeA: boolean;
-  readonly transposeB: boolean;
-}
-
-function product(dims: readonly number[]): number {
-  return dims.reduce((a, b) => a * b, 1);
-}
-
-/**
- * TF.js's BatchMatMul (`a [..., m, k] @ b [..., k, n]`, transposes as attributes, batch dims
- * broadcast) as BLAS calls on the heap. Shapes the WASM kernel itself does not broadcast
- * (both batches above 1 and different) and non-float inputs go to `wasmKernel`.
- */
-function nativeBatchMatMul(gemm: GemmFunction, wasmKernel: tf.KernelFunc): tf.KernelConfig {
-  const kernelFunc: tf.KernelFunc = (args) => {
-    const backend = args.backend as BackendWasm;
-    const a = args.inputs.a as tf.TensorInfo;
-    const b = args.inputs.b as tf.TensorInfo;
-    const { transposeA, transposeB } = args.attrs as unknown as BatchMatMulAttrs;
-    const ra = a.shape.length;
-    const rb = b.shape.length;
-    const m = a.shape[transposeA ? ra - 1 : ra - 2] as number;
-    const k = a.shape[transposeA ? ra - 2 : ra - 1] as number;
-    const kb = b.shape[transposeB ? rb - 1 : rb - 2] as number;
-    const n = b.shape[transposeB ? rb - 2 : rb - 1] as number;
-    const batchA = product(a.shape.slice(0, -2));
-    const batchB = product(b.shape.slice(0, -2));
-    if (
-      a.dtype !== "float32" ||
-      b.dtype !== "float32" ||
-      k !== kb ||
-      (batchA !== batchB && batchA !== 1 && batchB !== 1)
-    ) {
-      return wasmKernel(args); // its own checks give TF.js's error messages
-    }
-    const outer = tf.backend_util.assertAndGetBroadcastShape(
-      a.shape.slice(0, -2),
-      b.shape.slice(0, -2),
-    );
-    const batch = Math.max(batchA, batchB);
-    if (product(outer) !== batch) return wasmKernel(args);
-    const out = backend.makeOutput([...outer, m, n], "float32");
-    if (batch * m * n === 0) return out;
-    // Views only after makeOutput: an allocation can grow the heap and detach older views.
-    const c = backend.typedArrayFromHeap(out) as Float32Array;
-    if (k === 0) {
-      c.fill(0);
-      return out;
-    }
-    gemm(
-      backend.typedArrayFromHeap(a) as Float32Array,
-      0,
-      transposeA ? m : k,
-      batchA === 1 ? 0 : m * k,
-      backend.typedArrayFromHeap(b) as Float32Array,
-      0,
-      transposeB ? k : n,
-      batchB === 1 ? 0 : k * n,
-      c,
-      0,
-      n,
-      m * n,
-      batch,
-      m,
-      n,
-      k,
-      transposeA,
-      transposeB,
-      1,
-      0,
-    );
-    return out;
-  };
-  return { kernelName: "BatchMatMul", backendName: "wasm", kernelFunc };
 }

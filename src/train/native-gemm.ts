@@ -51,10 +51,25 @@ export type SoftmaxCrossEntropyFunction = (
   vocab: number,
 ) => void;
 
+/**
+ * Copies the block `shape` of `src` (element `(i0, i1, …)` at `srcOffset + Σ ik·srcStrides[k]`,
+ * last stride 1) densely into `dst` from `dstOffset`: a slice, or a transpose that keeps the
+ * last axis. 4-byte elements; rank 1-8; RangeError past an array.
+ */
+export type StridedCopyFunction = (
+  src: Float32Array | Int32Array,
+  srcOffset: number,
+  dst: Float32Array | Int32Array,
+  dstOffset: number,
+  shape: readonly number[],
+  srcStrides: readonly number[],
+) => void;
+
 interface Addon extends OptimizerLoops {
   open(path: string): { api: "cblas" | "dnnl"; threads: string };
   gemm: GemmFunction;
   softmaxCrossEntropy: SoftmaxCrossEntropyFunction;
+  stridedCopy: StridedCopyFunction;
 }
 
 export interface NativeGemm {
@@ -66,6 +81,7 @@ export interface NativeGemm {
   /** The optimizer's loops in C, bit-identical to `jsLoops` (src/train/adamw.ts). */
   readonly loops: OptimizerLoops;
   readonly softmaxCrossEntropy: SoftmaxCrossEntropyFunction;
+  readonly stridedCopy: StridedCopyFunction;
 }
 
 export type NativeGemmLoad =
@@ -143,6 +159,7 @@ function tryLoad(candidates: BlasCandidates, chosen: boolean): NativeGemmLoad {
           gemm: addon.gemm,
           loops: { sumOfSquares, addInto, adamw },
           softmaxCrossEntropy: addon.softmaxCrossEntropy,
+          stridedCopy: addon.stridedCopy,
         },
       };
     } catch (error) {

@@ -395,3 +395,62 @@ describe.skipIf(nativeGemmMissing !== null)("softmax cross-entropy on the native
     expect(off.dataSync()[0]).toBe(0);
   });
 });
+
+describe.skipIf(nativeGemmMissing !== null)("Slice and Transpose on the native engine", () => {
+  beforeAll(async () => {
+    await initTensorflow();
+  });
+
+  /** `op` on both engines: copies are exact, so the results must be identical. */
+  function sameOnBothEngines(op: () => tf.Tensor): void {
+    const run = (engine: "wasm" | "native") => {
+      useGemm(engine);
+      return tf.tidy(() => {
+        const y = op();
+        return { shape: y.shape, dtype: y.dtype, data: Array.from(y.dataSync()) };
+      });
+    };
+    try {
+      const wasm = run("wasm");
+      expect(run("native")).toEqual(wasm);
+    } finally {
+      useGemm("wasm");
+    }
+  }
+
+  const x4 = () => tf.tensor(values(2 * 3 * 5 * 6, 41), [2, 3, 5, 6]);
+  const slices: [string, () => tf.Tensor][] = [
+    ["rank 2, columns", () => tf.slice(tf.tensor(values(7 * 9, 42), [7, 9]), [1, 2], [5, 4])],
+    [
+      "rank 3, the qkv split",
+      () => tf.slice(tf.tensor(values(2 * 4 * 12, 43), [2, 4, 12]), [0, 0, 4], [2, 4, 4]),
+    ],
+    ["rank 4, inner dims", () => tf.slice(x4(), [1, 1, 2, 3], [1, 2, 3, 3])],
+    ["rank 4, size -1", () => tf.slice(x4(), [0, 1, 0, 2], [-1, -1, -1, 2])],
+    ["contiguous rows", () => tf.slice(x4(), [1, 0, 0, 0], [1, 3, 5, 6])],
+    ["int32", () => tf.slice(tf.tensor2d([1, 2, 3, 4, 5, 6], [2, 3], "int32"), [0, 1], [2, 2])],
+    [
+      "bool",
+      () => tf.slice(tf.tensor2d([true, false, true, false], [2, 2], "bool"), [0, 1], [2, 1]),
+    ],
+    ["empty", () => tf.slice(x4(), [0, 0, 0, 0], [2, 0, 5, 6])],
+  ];
+  for (const [what, op] of slices) {
+    it(`slices as the WASM kernel does: ${what}`, () => sameOnBothEngines(op));
+  }
+
+  const transposes: [string, number[]][] = [
+    ["heads split [0, 2, 1, 3]", [0, 2, 1, 3]],
+    ["outer axes [1, 0, 2, 3]", [1, 0, 2, 3]],
+    ["three axes [2, 0, 1, 3]", [2, 0, 1, 3]],
+    ["last axis moves [0, 1, 3, 2]", [0, 1, 3, 2]],
+  ];
+  for (const [what, perm] of transposes) {
+    it(`transposes as the WASM kernel does: ${what}`, () =>
+      sameOnBothEngines(() => tf.transpose(x4(), perm)));
+  }
+  it("transposes int32 as the WASM kernel does", () =>
+    sameOnBothEngines(() =>
+      tf.transpose(tf.tensor3d([1, 2, 3, 4, 5, 6, 7, 8], [2, 2, 2], "int32"), [1, 0, 2]),
+    ));
+});
