@@ -155,7 +155,8 @@ describe("aios hrm-hf train-actv1", () => {
 
   it("refuses to resume with a different architecture, naming the flags", async () => {
     const r = await runCli(
-      args("split", [
+      // The brain the resume test (WASM GEMM) trained.
+      args("split-wasm", [
         "--dataset-file",
         shakespeare,
         "--steps",
