@@ -72,12 +72,15 @@ typedef struct {
     if ((call) != napi_ok) THROW((env), "aios_gemm: N-API call failed: " #call); \
   } while (0)
 
+/*
+ * The library stays loaded when a worker's instance goes: unloading a BLAS whose runtime
+ * (OpenMP, a thread pool) may still hold threads or exit handlers can crash the process later,
+ * and another replica may be using it. The process exit releases it.
+ */
 static void blas_finalize(napi_env env, void *data, void *hint) {
   (void)env;
   (void)hint;
-  Blas *blas = (Blas *)data;
-  if (blas->handle != NULL) lib_close(blas->handle);
-  free(blas);
+  free(data);
 }
 
 static Blas *instance(napi_env env) {
@@ -143,7 +146,6 @@ static napi_value Open(napi_env env, napi_callback_info info) {
   one_thread(h, threads, sizeof threads);
 
   Blas *previous = instance(env);
-  if (previous != NULL && previous->handle != NULL) lib_close(previous->handle);
   Blas *blas = previous != NULL ? previous : (Blas *)calloc(1, sizeof(Blas));
   if (blas == NULL) {
     lib_close(h);
