@@ -258,7 +258,7 @@ export const trainingFields = {
     schema: z.enum(["auto", "native", "wasm"]).default("auto"),
     flag: "gemm",
     yaml: "train.gemm",
-    help: "matrix-product engine: native (a BLAS library such as OpenBLAS, opened at run time), wasm (TF.js's own kernel) or auto (native when it loads, else wasm, saying why)",
+    help: "compute engine: native (matrix products in a BLAS library such as OpenBLAS, opened at run time, and the other hot loops in C), wasm (TF.js's own kernels) or auto (native when it loads, else wasm, saying why)",
     group: "training",
   },
   eval_file: {
