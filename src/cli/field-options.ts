@@ -13,13 +13,31 @@ const GROUP_HEADINGS: Record<FieldSpec["group"], string> = {
   run: "Run options:",
 };
 
-/** Adds every training field as an option. No commander defaults: unset flags stay undefined, so a YAML value is not overridden by a default. */
-export function addTrainingOptions(command: Command): Command {
+/** Which training fields a command takes; all of them by default. */
+export type FieldFilter = (key: TrainingFieldKey, spec: FieldSpec) => boolean;
+
+/** The fields of commands that only read a dataset (`data preview`, `data make-shards`). */
+export const datasetFieldsOnly: FieldFilter = (key, spec) =>
+  spec.group === "data" || spec.group === "hf" || spec.group === "webdataset" || key === "seed";
+
+/**
+ * Adds the training fields `only` selects as options. No commander defaults: unset flags stay
+ * undefined, so a YAML value is not overridden by a default.
+ */
+export function addTrainingOptions(command: Command, only: FieldFilter = () => true): Command {
   for (const key of Object.keys(trainingFields) as TrainingFieldKey[]) {
     const spec: FieldSpec = trainingFields[key];
+    if (!only(key, spec)) continue;
     const base = baseSchema(spec.schema);
     const fallback = defaultOf(spec.schema);
-    const shownDefault = fallback === null ? "none" : JSON.stringify(fallback);
+    // A help text that already explains its default (e.g. "default $RANK, else 0") says it once.
+    const ownDefault = /\(default\b|\bdefault \$|, default /.test(spec.help);
+    const shownDefault =
+      fallback === null
+        ? "none"
+        : typeof fallback === "string"
+          ? fallback
+          : JSON.stringify(fallback);
     const heading = GROUP_HEADINGS[spec.group];
     if (base instanceof z.ZodBoolean) {
       command.addOption(
@@ -37,7 +55,7 @@ export function addTrainingOptions(command: Command): Command {
     const choices = base instanceof z.ZodEnum ? ` (${(base.options as string[]).join("|")})` : "";
     const option = new Option(
       `--${spec.flag} <${isNumber ? "n" : "value"}>`,
-      `${spec.help}${choices} (default: ${shownDefault})`,
+      `${spec.help}${choices}${ownDefault ? "" : ` (default: ${shownDefault})`}`,
     ).helpGroup(heading);
     if (isNumber) option.argParser(softNumber);
     command.addOption(option);

@@ -1,4 +1,5 @@
 import { Command } from "commander";
+import { packageVersion } from "../core/package-version.js";
 import { registerConfigCommands } from "./commands/config-show.js";
 import { registerDataCommands } from "./commands/data.js";
 import { registerGui } from "./commands/gui.js";
@@ -10,6 +11,7 @@ export function buildProgram(): Command {
     .description(
       "Train HRM-ACTV1 language models from streaming data sources, with a persistent vector memory.",
     )
+    .version(packageVersion(), "-V, --version", "print the version of aios")
     .option("--debug", "print stack traces with errors")
     .showHelpAfterError("(run with --help for usage)")
     .configureHelp({ showGlobalOptions: true });

@@ -1,5 +1,7 @@
 import cliProgress from "cli-progress";
+import type { SequenceStreamStats } from "../data/pipeline/sequence-stream.js";
 import type { TrainEvent } from "../train/events.js";
+import { skippedSamples } from "../train/sequence-feed.js";
 
 export interface ProgressReporter {
   readonly onEvent: (event: TrainEvent) => void;
@@ -54,8 +56,12 @@ function barReporter(stream: NodeJS.WriteStream): ProgressReporter {
         });
         return;
       }
-      // Trace syncs are in the metrics log; a line each would break the bar.
-      if (event.kind === "checkpoint" || (event.kind === "traces" && running)) return;
+      // Trace syncs and the first skipped sample are in the metrics log; a line would break the bar.
+      if (
+        event.kind === "checkpoint" ||
+        (running && (event.kind === "traces" || (event.kind === "data" && !event.final)))
+      )
+        return;
       if (running) {
         bar.stop();
         running = false;
@@ -100,7 +106,26 @@ function describe(event: TrainEvent): string | null {
         ? `warm start: ${r.count} attention traces of brain ${r.brain} loaded from ${r.vector_store} ${r.collection} (${r.edges} edges)`
         : `step ${r.step}: ${r.count} attention traces synced to ${r.vector_store} ${r.collection}`;
     }
+    case "data":
+      return event.final
+        ? `data: ${describeData(event.stats)}`
+        : `data: step ${event.step}: samples are being skipped (${describeSkips(event.stats)} so far); training goes on, skipped_samples in the metrics counts them`;
     case "finished":
       return `done: ${event.steps} steps; brain in ${event.bundleDir}, metrics in ${event.logFile}`;
   }
+}
+
+/** `N samples read, M skipped (reason: n, ...)`, and what --ascii-only dropped. */
+function describeData(stats: SequenceStreamStats): string {
+  const skipped = skippedSamples(stats.backend);
+  const ascii =
+    stats.droppedNonAscii > 0 ? `, ${stats.droppedNonAscii} dropped by --ascii-only` : "";
+  return `${stats.backend.samples} samples read, ${skipped} skipped${skipped > 0 ? ` (${describeSkips(stats)})` : ""}${ascii}`;
+}
+
+function describeSkips(stats: SequenceStreamStats): string {
+  const { badRows, skipped } = stats.backend;
+  return [...Object.entries(badRows), ...Object.entries(skipped)]
+    .map(([reason, n]) => `${reason}: ${n}`)
+    .join(", ");
 }

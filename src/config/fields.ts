@@ -48,6 +48,25 @@ export const trainingFields = {
     help: "CSV column or JSON field holding the text (default: text, else content, else a name-based guess)",
     group: "data",
   },
+  csv_delimiter: {
+    schema: z
+      .string()
+      .regex(/^([^"\r\n]|tab|\\t)$/, 'must be one character (not a quote or line break), or "tab"')
+      .transform((value) => (value === "tab" || value === "\\t" ? "\t" : value))
+      .nullable()
+      .default(null),
+    flag: "csv-delimiter",
+    yaml: "memory.dataset.csv_delimiter",
+    help: 'field delimiter of .csv/.tsv files: one character, or "tab" (default: tab for .tsv, else detected from the first rows among , ; tab |)',
+    group: "data",
+  },
+  encoding_errors: {
+    schema: z.enum(["skip", "replace", "strict"]).default("skip"),
+    flag: "encoding-errors",
+    yaml: "memory.dataset.encoding_errors",
+    help: "rows holding bytes not valid UTF-8 (or UTF-16 after its byte-order mark): skip counts and drops them, replace keeps them with U+FFFD and counts them, strict stops with exit 2 naming the file and line",
+    group: "data",
+  },
   ascii_only: {
     schema: z.boolean().default(false),
     flag: "ascii-only",
@@ -367,6 +386,13 @@ export const trainingFields = {
     flag: "checkpoint-every",
     yaml: "train.checkpoint_every",
     help: "also write a checkpoint every N steps (0 = only at the end)",
+    group: "run",
+  },
+  keep_checkpoint: {
+    schema: z.boolean().default(true),
+    flag: "keep-checkpoint",
+    yaml: "train.keep_checkpoint",
+    help: "keep checkpoints/ (weights and optimizer moments, about 3x model.safetensors) after a run that completes, so --resume can continue it; --no-keep-checkpoint deletes it then (a stopped run keeps it)",
     group: "run",
   },
   stop_file: {

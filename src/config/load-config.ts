@@ -12,6 +12,8 @@ import {
 export interface ResolvedConfig {
   training: TrainingConfig;
   memory: MemoryConfig;
+  /** Training keys given a value by the YAML file or the flags (the rest are defaults). */
+  explicit: ReadonlySet<TrainingFieldKey>;
 }
 
 export interface ConfigSources {
@@ -43,41 +45,44 @@ export async function resolveConfig(
 ): Promise<ResolvedConfig> {
   const fromFile: ConfigFileValues =
     sources.file === null ? { training: {}, memory: {} } : await loadConfigFile(sources.file);
-  const training = resolveTrainingConfig(
-    { ...fromFile.training, ...definedOnly(sources.flags) },
-    { requireDataset: options.requireDataset ?? true },
-  );
-  return { training, memory: resolveMemoryConfig(fromFile.memory, sources.file) };
+  const raw = { ...fromFile.training, ...definedOnly(sources.flags) };
+  const training = resolveTrainingConfig(raw, { requireDataset: options.requireDataset ?? true });
+  const explicit = new Set(Object.keys(raw) as TrainingFieldKey[]);
+  return { training, memory: resolveMemoryConfig(fromFile.memory, sources.file), explicit };
+}
+
+/**
+ * Only the `memory:` section of a YAML file (defaults where there is no file), for commands
+ * that use nothing else (`aios memory …`, `aios gui`): the `train:` section and
+ * `memory.dataset` are not read, so a training key they do not use cannot stop them.
+ */
+export async function loadMemoryConfig(file: string | null): Promise<MemoryConfig> {
+  if (file === null) return resolveMemoryConfig({});
+  const root = parseYamlMapping(await readConfigText(file), file);
+  const section = root.memory ?? {};
+  if (!isRecord(section))
+    throw new AiosError("CONFIG_FILE", `memory: in ${file} must be a mapping`);
+  const { dataset: _dataset, ...memory } = section;
+  return resolveMemoryConfig(memory, file);
 }
 
 export async function loadConfigFile(path: string): Promise<ConfigFileValues> {
-  let text: string;
+  return parseConfigText(await readConfigText(path), path);
+}
+
+async function readConfigText(path: string): Promise<string> {
   try {
-    text = await readFile(path, "utf8");
+    return await readFile(path, "utf8");
   } catch (error) {
     const reason = errnoCode(error) === "ENOENT" ? "does not exist" : String(error);
     throw new AiosError("CONFIG_FILE", `Config file ${path} ${reason}`, {
       hint: "pass --config with the path of a YAML file, e.g. --config config/default.yaml",
     });
   }
-  return parseConfigText(text, path);
 }
 
 export function parseConfigText(text: string, path: string): ConfigFileValues {
-  const doc = parseDocument(text);
-  const syntax = doc.errors[0];
-  if (syntax !== undefined) {
-    throw new AiosError("CONFIG_FILE", `Config file ${path} is not valid YAML: ${syntax.message}`, {
-      hint: "fix the YAML syntax at the line shown",
-    });
-  }
-  const root: unknown = doc.toJS() ?? {};
-  if (!isRecord(root)) {
-    throw new AiosError(
-      "CONFIG_FILE",
-      `Config file ${path} must hold a mapping with train: and memory: sections`,
-    );
-  }
+  const root = parseYamlMapping(text, path);
   const values: ConfigFileValues = { training: {}, memory: {} };
   const unknown: string[] = [];
   for (const [section, body] of Object.entries(root)) {
@@ -113,6 +118,24 @@ export function parseConfigText(text: string, path: string): ConfigFileValues {
   return values;
 }
 
+function parseYamlMapping(text: string, path: string): Record<string, unknown> {
+  const doc = parseDocument(text);
+  const syntax = doc.errors[0];
+  if (syntax !== undefined) {
+    throw new AiosError("CONFIG_FILE", `Config file ${path} is not valid YAML: ${syntax.message}`, {
+      hint: "fix the YAML syntax at the line shown",
+    });
+  }
+  const root: unknown = doc.toJS() ?? {};
+  if (!isRecord(root)) {
+    throw new AiosError(
+      "CONFIG_FILE",
+      `Config file ${path} must hold a mapping with train: and memory: sections`,
+    );
+  }
+  return root;
+}
+
 /** Walk a YAML mapping, turning known dotted paths into training values. */
 function collectTraining(
   body: Record<string, unknown>,
@@ -129,7 +152,14 @@ function collectTraining(
   }
 }
 
-function resolveMemoryConfig(raw: Record<string, unknown>, file: string | null): MemoryConfig {
+/**
+ * The `memory:` section from plain values (a parsed YAML section, or `{}` for every default).
+ * @throws AiosError `CONFIG_INVALID` listing each bad key as `memory.a.b = value: problem`.
+ */
+export function resolveMemoryConfig(
+  raw: Record<string, unknown>,
+  file: string | null = null,
+): MemoryConfig {
   const parsed = memoryConfigSchema.safeParse(raw);
   if (parsed.success) return parsed.data;
   const lines = parsed.error.issues.map((issue) => {

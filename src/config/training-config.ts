@@ -2,6 +2,7 @@ import { z } from "zod";
 import { AiosError } from "../core/errors.js";
 import { looksLikeShards, parseDatasetUri } from "./dataset-uri.js";
 import { type FieldSpec, type TrainingFieldKey, trainingFields } from "./fields.js";
+import { fixForIssue } from "./value-fix.js";
 
 type SchemaOf<K extends TrainingFieldKey> = (typeof trainingFields)[K]["schema"];
 
@@ -46,7 +47,7 @@ export function resolveTrainingConfig(
           key,
           value: mapped[key],
           problem: issue.message,
-          fix: trainingFields[key]?.help ?? "",
+          fix: fixForIssue(key, issue),
         };
       }),
     );

@@ -1,5 +1,5 @@
 import type { TrainingConfig } from "../config/training-config.js";
-import { AiosError } from "../core/errors.js";
+import { AiosError, oneLine } from "../core/errors.js";
 import { openCustomBackend } from "./custom/custom-backend.js";
 import { openHfBackend } from "./hf/hf-backend.js";
 import type { DownloadProgress } from "./hf/hf-cache.js";
@@ -10,6 +10,8 @@ import { WebDatasetBackend } from "./webdataset/webdataset-backend.js";
 export interface BuildBackendOptions {
   /** Where non-fatal reports go (bad rows skipped); the default writes to stderr. */
   readonly warn?: (message: string) => void;
+  /** Where choices made for the user go (a guessed text column); the default writes to stderr. */
+  readonly notice?: (message: string) => void;
   /** Where progress lines go (downloads into the cache); the default writes to stderr. */
   readonly log?: (message: string) => void;
   /** Bytes of each file downloaded into the hf cache, for a progress display. */
@@ -28,9 +30,12 @@ const builders: Record<BackendKind, BackendBuilder> = {
     openCustomBackend({
       path: requireDatasetFile(config),
       textColumn: config.text_column,
+      csvDelimiter: config.csv_delimiter,
+      encodingErrors: config.encoding_errors,
       shuffle: config.shuffle,
       seed: config.seed,
       warn: options.warn ?? warnOnStderr,
+      notice: options.notice ?? noteOnStderr,
     }),
   hf: (config, options) => {
     if (config.hf_name === null) {
@@ -45,8 +50,11 @@ const builders: Record<BackendKind, BackendBuilder> = {
       streaming: config.hf_streaming,
       cacheDir: config.hf_cache_dir,
       textField: config.hf_text_field,
+      csvDelimiter: config.csv_delimiter,
+      encodingErrors: config.encoding_errors,
       tokenEnv: config.hf_token_env,
       warn: options.warn ?? warnOnStderr,
+      notice: options.notice ?? noteOnStderr,
       log: options.log ?? logOnStderr,
       onDownload: options.onDownload,
     });
@@ -74,6 +82,7 @@ const builders: Record<BackendKind, BackendBuilder> = {
       rank: config.wds_rank ?? envCount("RANK", 0),
       worldSize: config.wds_world_size ?? envCount("WORLD_SIZE", 1),
       onError: config.wds_on_error,
+      encodingErrors: config.encoding_errors,
       warn,
     });
   },
@@ -98,7 +107,11 @@ function requireDatasetFile(config: TrainingConfig): string {
 }
 
 function warnOnStderr(message: string): void {
-  process.stderr.write(`warning: ${message}\n`);
+  process.stderr.write(`warning: ${oneLine(message)}\n`);
+}
+
+function noteOnStderr(message: string): void {
+  process.stderr.write(`note: ${oneLine(message)}\n`);
 }
 
 function logOnStderr(message: string): void {

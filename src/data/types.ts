@@ -24,6 +24,11 @@ export interface BackendStats {
   readonly badRows: Readonly<Record<string, number>>;
   /** Samples dropped by filters inside the backend (empty text, missing key), by reason. */
   readonly skipped: Readonly<Record<string, number>>;
+  /**
+   * Samples yielded with a repair, by reason: `--encoding-errors replace` keeps rows holding
+   * bytes not valid in their file's encoding, with U+FFFD in their place.
+   */
+  readonly repaired: Readonly<Record<string, number>>;
 }
 
 /**

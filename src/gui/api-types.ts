@@ -55,6 +55,18 @@ export interface FieldProblem {
   readonly fix: string;
 }
 
+/** Start found the brain already there: the page offers to resume it or to use `freeName`. */
+export interface ExistingBrain {
+  readonly name: string;
+  readonly trainedSteps: number | null;
+  readonly freeName: string;
+}
+
+export type StartResponse =
+  | { readonly ok: true; readonly status: RunStatus }
+  | { readonly ok: false; readonly problems: readonly FieldProblem[] }
+  | { readonly ok: false; readonly existingBrain: ExistingBrain };
+
 export type ValidateResponse =
   | { readonly ok: true; readonly config: Record<string, unknown> }
   | { readonly ok: false; readonly problems: readonly FieldProblem[] };

@@ -14,7 +14,7 @@ export async function estimateDataset(
   config: TrainingConfig,
   samples: number,
 ): Promise<DatasetEstimate> {
-  const backend = await buildBackend(config, { warn: () => undefined });
+  const backend = await buildBackend(config, { warn: () => undefined, notice: () => undefined });
   try {
     const previews = await previewSamples(backend, config, samples);
     const tokens = previews.reduce((sum, p) => sum + p.tokens, 0);

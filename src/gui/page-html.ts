@@ -40,6 +40,7 @@ export const PAGE_HTML = `<!doctype html>
     <section aria-labelledby="run-title">
       <h2 id="run-title">Live metrics</h2>
       <p id="run-status" role="status" aria-live="polite">Idle.</p>
+      <div id="run-choice" class="actions"></div>
       <dl class="pairs">
         <dt>Step</dt><dd id="metric-step">–</dd>
         <dt>Loss</dt><dd id="metric-loss">–</dd>

@@ -18,7 +18,14 @@ const SECTIONS: readonly {
     id: "dataset",
     title: "Dataset",
     backend: null,
-    keys: ["dataset_file", "dataset_backend", "ascii_only"],
+    keys: [
+      "dataset_file",
+      "dataset_backend",
+      "text_column",
+      "csv_delimiter",
+      "encoding_errors",
+      "ascii_only",
+    ],
   },
   {
     id: "hf",

@@ -1,7 +1,9 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { AiosError } from "../core/errors.js";
+import { BrainExistsError } from "../train/bundle.js";
 import { estimateTrainingMemory } from "../train/memory-estimate.js";
-import type { FormValues } from "./api-types.js";
+import type { RunPlan } from "../train/run-preflight.js";
+import type { ExistingBrain, FormValues } from "./api-types.js";
 import { estimateDataset } from "./dataset-estimate.js";
 import { openEventStream } from "./event-stream.js";
 import { readJson, sendError, sendJson } from "./http-json.js";
@@ -67,7 +69,20 @@ const routes: Record<string, Handler> = {
   "POST /api/train/start": async (ctx, req, res) => {
     const check = checkForm(await formValues(req));
     if (!check.ok) return sendJson(res, 200, check);
-    sendJson(res, 200, { ok: true, status: await ctx.runner.start(check.config) });
+    let plan: RunPlan;
+    try {
+      plan = await ctx.runner.plan(check.config);
+    } catch (error) {
+      // Not a failure to report but a choice to offer: resume that brain, or take a free name.
+      if (!(error instanceof BrainExistsError)) throw error;
+      const existingBrain: ExistingBrain = {
+        name: error.brain,
+        trainedSteps: error.trainedSteps,
+        freeName: error.freeName,
+      };
+      return sendJson(res, 200, { ok: false, existingBrain });
+    }
+    sendJson(res, 200, { ok: true, status: await ctx.runner.start(plan.config) });
   },
   "POST /api/train/stop": async (ctx, _req, res) =>
     sendJson(res, 200, { status: ctx.runner.stop() }),

@@ -2,9 +2,11 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { resolve as resolvePath } from "node:path";
 import type { TrainingConfig } from "../config/training-config.js";
 import { AiosError } from "../core/errors.js";
+import { planRun, type RunPlan } from "../train/run-preflight.js";
 import type { MetricView, RunStatus } from "./api-types.js";
 import { trainingFlags } from "./config-flags.js";
 import { fileSize, MetricsTail } from "./metrics-tail.js";
+import { MetricRecords } from "./superseded-records.js";
 
 export type RunEvent =
   | { readonly type: "status"; readonly status: RunStatus }
@@ -29,7 +31,7 @@ export class TrainingRunner {
   private child: ChildProcess | null = null;
   private launching = false;
   private current: RunStatus = { state: "idle" };
-  private records: MetricView[] = [];
+  private records = new MetricRecords<MetricView>();
   private readonly listeners = new Set<(event: RunEvent) => void>();
   private exited: Promise<void> = Promise.resolve();
 
@@ -41,12 +43,23 @@ export class TrainingRunner {
 
   /** The metrics records of the current (or last) run so far. */
   get metrics(): readonly MetricView[] {
-    return this.records;
+    return this.records.all;
   }
 
   subscribe(listener: (event: RunEvent) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  /**
+   * What starting `config` would do, checked as the CLI checks it (`planRun`) with paths in the
+   * runs' directory: on resume the architecture is the checkpoint's (the form's is replaced).
+   * @throws BrainExistsError when a fresh run names an existing brain.
+   */
+  async plan(config: TrainingConfig): Promise<RunPlan> {
+    const here = { ...config, bundle_dir: resolvePath(this.options.cwd, config.bundle_dir) };
+    const plan = await planRun(here, new Set());
+    return { ...plan, config: { ...plan.config, bundle_dir: config.bundle_dir } };
   }
 
   async start(config: TrainingConfig): Promise<RunStatus> {
@@ -67,7 +80,7 @@ export class TrainingRunner {
     }
     const tail = new MetricsTail(logFile, from, (record) => {
       const metric = record as unknown as MetricView;
-      this.records.push(metric);
+      this.records.add(metric);
       this.emit({ type: "metric", record: metric });
     });
     const child = spawn(
@@ -78,7 +91,7 @@ export class TrainingRunner {
       { cwd: this.options.cwd, stdio: ["ignore", "pipe", "pipe"], detached: true },
     );
     this.child = child;
-    this.records = [];
+    this.records = new MetricRecords();
     let output = "";
     const keep = (chunk: Buffer) => {
       output = (output + chunk.toString("utf8")).slice(-OUTPUT_KEPT);

@@ -1,5 +1,5 @@
 import { mkdir, readdir, readFile, rename, writeFile } from "node:fs/promises";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import type { TrainingConfig } from "../config/training-config.js";
 import { AiosError, errnoCode } from "../core/errors.js";
 import type { Architecture, ParamLayout } from "./architecture.js";
@@ -23,19 +23,50 @@ export function bundlePaths(
 /**
  * A fresh run must not overwrite an earlier brain: that would lose its weights. Resuming is the
  * way to continue one; a new name starts another.
+ *
+ * @throws BrainExistsError carrying the brain's trained steps and a free name beside it.
  */
 export async function assertFreshBundle(paths: BundlePaths, brainName: string): Promise<void> {
-  let entries: string[];
+  if (!(await holdsFiles(paths.dir))) return;
+  const metadata = await readPreviousMetadata(paths.dir);
+  throw new BrainExistsError(
+    brainName,
+    paths.dir,
+    typeof metadata?.training_steps === "number" ? metadata.training_steps : null,
+    await freeBrainName(dirname(paths.dir), brainName),
+  );
+}
+
+/** A fresh run named a brain that already exists; the GUI offers to resume it or use `freeName`. */
+export class BrainExistsError extends AiosError {
+  constructor(
+    readonly brain: string,
+    readonly dir: string,
+    /** Optimizer steps the brain has been trained (metadata.json), null if unknown. */
+    readonly trainedSteps: number | null,
+    /** `NAME-2`, `NAME-3`, …: the first that is not taken. */
+    readonly freeName: string,
+  ) {
+    super("CHECKPOINT", `brain "${brain}" already exists in ${dir}`, {
+      hint: `pass --resume to continue training it, or --brain-name ${freeName} to start another (or delete ${dir})`,
+    });
+  }
+}
+
+async function holdsFiles(dir: string): Promise<boolean> {
   try {
-    entries = await readdir(paths.dir);
+    return (await readdir(dir)).length > 0;
   } catch (error) {
-    if (errnoCode(error) === "ENOENT") return;
+    if (errnoCode(error) === "ENOENT") return false;
     throw error;
   }
-  if (entries.length === 0) return;
-  throw new AiosError("CHECKPOINT", `brain "${brainName}" already exists in ${paths.dir}`, {
-    hint: `pass --resume to continue training it, or --brain-name NEW_NAME to start another (or delete ${paths.dir})`,
-  });
+}
+
+async function freeBrainName(bundleDir: string, name: string): Promise<string> {
+  for (let n = 2; ; n++) {
+    const candidate = `${name}-${n}`;
+    if (!(await holdsFiles(join(bundleDir, candidate)))) return candidate;
+  }
 }
 
 export interface SessionSummary {
@@ -89,6 +120,7 @@ export async function writeBundle(paths: BundlePaths, contents: BundleContents):
 
 interface PreviousMetadata {
   readonly created_at?: string;
+  readonly training_steps?: number;
   readonly sessions?: SessionSummary[];
 }
 

@@ -13,6 +13,8 @@ export interface CheckpointState {
   /** Optimizer steps done so far (the last metrics record's `step`). */
   readonly step: number;
   readonly arch: Architecture;
+  /** Canonical tokenizer name (`gpt2`); absent in checkpoints written before it was recorded. */
+  readonly tokenizer?: string;
   /** Position after the last sequence taken from the data stream; null before the first. */
   readonly position: StreamPosition | null;
   readonly rows: readonly (SavedActRow | null)[];

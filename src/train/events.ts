@@ -1,3 +1,4 @@
+import type { SequenceStreamStats } from "../data/pipeline/sequence-stream.js";
 import type { GemmSelection } from "./gemm-kernel.js";
 import type { EvalRecord, StepRecord, TraceRecord } from "./metrics-log.js";
 
@@ -19,6 +20,16 @@ export type TrainEvent =
   | { readonly kind: "eval"; readonly record: EvalRecord }
   /** Attention traces loaded at start or synced to the vector store. */
   | { readonly kind: "traces"; readonly record: TraceRecord }
+  /**
+   * What the data pipeline read and could not use: once when the first sample is skipped
+   * (`final: false`), and once when training ends (`final: true`).
+   */
+  | {
+      readonly kind: "data";
+      readonly final: boolean;
+      readonly step: number;
+      readonly stats: SequenceStreamStats;
+    }
   | { readonly kind: "stopped"; readonly reason: "stop_file" | "signal"; readonly step: number }
   | {
       readonly kind: "finished";

@@ -23,6 +23,11 @@ export interface StepRecord {
   readonly tokens_per_s: number;
   readonly step_time_s: number;
   readonly data_wait_s: number;
+  /**
+   * Samples (rows, tar members) the dataset backend could not use so far in this run: bad rows
+   * plus skipped ones (`BackendStats`). Counted as read, a few sequences ahead of the step.
+   */
+  readonly skipped_samples: number;
   readonly backend: string;
   /** The engine of the matrix products: `native` (a BLAS library) or `wasm` (`--gemm`). */
   readonly gemm: GemmEngine;
@@ -62,7 +67,19 @@ export interface TraceRecord {
   readonly ts: string;
 }
 
-export type MetricsRecord = StepRecord | EvalRecord | TraceRecord;
+/**
+ * Written first by a `--resume` run, before its first step: the run continues from the
+ * checkpoint of step `step`, so earlier records with a larger step (an interrupted run's steps
+ * after its last checkpoint) are superseded by this run's.
+ */
+export interface ResumeRecord {
+  readonly event: "resume";
+  readonly step: number;
+  readonly brain: string;
+  readonly ts: string;
+}
+
+export type MetricsRecord = StepRecord | EvalRecord | TraceRecord | ResumeRecord;
 
 /** Appends one JSON object per line; never truncates what earlier runs wrote. */
 export class MetricsLog {

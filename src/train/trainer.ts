@@ -1,9 +1,11 @@
 import { existsSync } from "node:fs";
+import { rm } from "node:fs/promises";
 import { type MemoryConfig, memoryConfigSchema } from "../config/memory-config.js";
 import type { TrainingConfig } from "../config/training-config.js";
 import { AiosError } from "../core/errors.js";
 import { Prng } from "../core/prng.js";
 import type { SequenceStream } from "../data/pipeline/sequence-stream.js";
+import { loadTokenizer } from "../data/tokenizer.js";
 import type { StreamPosition } from "../data/types.js";
 import { ActBatch } from "./act-batch.js";
 import { learningRate } from "./adamw.js";
@@ -29,8 +31,9 @@ import {
 import type { TrainEvent } from "./events.js";
 import { type GemmEngine, resolveGemm } from "./gemm-kernel.js";
 import { initialParams } from "./init.js";
-import { type EvalRecord, MetricsLog, type StepRecord } from "./metrics-log.js";
+import { type EvalRecord, MetricsLog, type ResumeRecord, type StepRecord } from "./metrics-log.js";
 import { ReplicaPool } from "./replica-pool.js";
+import { SequenceFeed, skippedSamples } from "./sequence-feed.js";
 import { TraceSync } from "./trace-sync.js";
 
 export interface TrainOptions {
@@ -81,6 +84,7 @@ export async function trainActV1(options: TrainOptions): Promise<TrainSummary> {
   const state = config.resume
     ? await resumeState(paths, arch, layout, config)
     : await freshState(paths, layout, config);
+  const tokenizer = loadTokenizer(config.model).name;
   const firstStep = state.step + 1;
   const lastStep = state.step + config.steps;
   const log = new MetricsLog(config.log_file);
@@ -90,7 +94,21 @@ export async function trainActV1(options: TrainOptions): Promise<TrainSummary> {
 
   const { params, m, v } = state;
   let pool: ReplicaPool | null = null;
+  let feed: SequenceFeed | null = null;
   try {
+    // Every check of a resume is done before this point but the data position, which only the
+    // backend can read: reading the first sequence now makes a doomed resume fail before
+    // anything is trained or logged.
+    feed = await SequenceFeed.open(options.openSequences(state.position), config.max_seq_len + 1);
+    if (config.resume) {
+      const resumed: ResumeRecord = {
+        event: "resume",
+        step: state.step,
+        brain: config.brain_name,
+        ts: new Date().toISOString(),
+      };
+      await log.append(resumed);
+    }
     const warm = await traces?.warmStart(state.step);
     if (warm !== null && warm !== undefined) {
       await log.append(warm);
@@ -108,21 +126,21 @@ export async function trainActV1(options: TrainOptions): Promise<TrainSummary> {
       gemm,
     });
     const checkpoint = async () => {
-      await saveCheckpoint(paths.checkpoints, checkpointOf(state, arch));
+      await saveCheckpoint(paths.checkpoints, checkpointOf(state, arch, tokenizer));
       options.onEvent({ kind: "checkpoint", step: state.step, dir: paths.checkpoints });
     };
-    const stream = options.openSequences(state.position);
     const stopReason = await trainSteps(
       options,
       state,
       pool,
-      stream,
+      feed,
       log,
       lastStep,
       checkpoint,
       traces,
       gemm.engine,
     );
+    options.onEvent({ kind: "data", final: true, step: state.step, stats: feed.stats() });
     await checkpoint();
     if (stopReason !== "completed")
       options.onEvent({ kind: "stopped", reason: stopReason, step: state.step });
@@ -151,6 +169,10 @@ export async function trainActV1(options: TrainOptions): Promise<TrainSummary> {
         finished_at: new Date().toISOString(),
       },
     });
+    if (!config.keep_checkpoint && stopReason === "completed") {
+      // The bundle holds the trained weights; the checkpoint only serves --resume.
+      await rm(paths.checkpoints, { recursive: true, force: true });
+    }
     options.onEvent({
       kind: "finished",
       steps: state.step - firstStep + 1,
@@ -159,6 +181,7 @@ export async function trainActV1(options: TrainOptions): Promise<TrainSummary> {
     });
     return { firstStep, lastStep: state.step, stopReason, bundleDir: paths.dir, eval: evalRecord };
   } finally {
+    await feed?.close();
     await pool?.close();
     await traces?.close();
   }
@@ -168,7 +191,7 @@ async function trainSteps(
   options: TrainOptions,
   state: RunState,
   pool: ReplicaPool,
-  stream: SequenceStream,
+  feed: SequenceFeed,
   log: MetricsLog,
   lastStep: number,
   checkpoint: () => Promise<void>,
@@ -177,20 +200,16 @@ async function trainSteps(
 ): Promise<SessionSummary["stop_reason"]> {
   const { config } = options;
   const T = config.max_seq_len;
-  const sequences = stream[Symbol.asyncIterator]();
   let dataWaitMs = 0;
   const nextSequence = async (): Promise<Int32Array> => {
     const waitStart = performance.now();
-    const next = await sequences.next();
+    const next = await feed.next();
     dataWaitMs += performance.now() - waitStart;
-    if (next.done === true) {
-      throw new AiosError("DATASET_EMPTY", "the training data produced no complete sequence", {
-        hint: `the dataset needs at least --max-seq-len + 1 = ${T + 1} tokens after filtering`,
-      });
-    }
-    state.position = next.value.position;
-    return next.value.ids;
+    state.position = next.position;
+    return next.ids;
   };
+  // Skipped data is said once on stderr as it starts, then counted in every record.
+  let skipReported = false;
 
   try {
     while (state.step < lastStep) {
@@ -220,6 +239,8 @@ async function trainSteps(
       const rows = config.batch_size;
       const tokens = rows * T;
       const stepTime = (performance.now() - stepStart) / 1000;
+      const data = feed.stats();
+      const skipped = skippedSamples(data.backend);
       const lmLoss = result.lmLossSum / tokens;
       const qHaltLoss = result.qHaltLossSum / rows;
       const qContinueLoss = result.qContinueLossSum / rows;
@@ -242,6 +263,7 @@ async function trainSteps(
         tokens_per_s: tokens / stepTime,
         step_time_s: stepTime,
         data_wait_s: dataWaitMs / 1000,
+        skipped_samples: skipped,
         backend: config.dataset_backend,
         gemm,
         brain: config.brain_name,
@@ -249,6 +271,10 @@ async function trainSteps(
       };
       await log.append(record);
       options.onEvent({ kind: "step", record, lastStep });
+      if (skipped > 0 && !skipReported) {
+        skipReported = true;
+        options.onEvent({ kind: "data", final: false, step, stats: data });
+      }
       if (traces !== null && result.attention.length > 0) {
         const synced = await traces.sync(step, result.attention, rows);
         await log.append(synced);
@@ -260,7 +286,8 @@ async function trainSteps(
     }
     return "completed";
   } finally {
-    await sequences.return?.();
+    // Released before evaluation reads its own stream.
+    await feed.close();
   }
 }
 
@@ -300,6 +327,18 @@ async function resumeState(
   config: TrainingConfig,
 ): Promise<RunState> {
   const checkpoint = await loadCheckpoint(paths.checkpoints);
+  // Checkpoints written before the tokenizer was recorded all used GPT-2, the only one there was.
+  const savedTokenizer = checkpoint.state.tokenizer ?? "gpt2";
+  const tokenizer = loadTokenizer(config.model).name;
+  if (savedTokenizer !== tokenizer) {
+    throw new AiosError(
+      "CHECKPOINT",
+      `--resume: brain "${config.brain_name}" was trained with the tokenizer ${savedTokenizer}, --model is ${tokenizer}`,
+      {
+        hint: `pass --model ${savedTokenizer}, or a new --brain-name`,
+      },
+    );
+  }
   const mismatch = architectureMismatch(checkpoint.state.arch, arch);
   if (mismatch.length > 0) {
     throw new AiosError(
@@ -339,7 +378,7 @@ async function resumeState(
   };
 }
 
-function checkpointOf(state: RunState, arch: Architecture): Checkpoint {
+function checkpointOf(state: RunState, arch: Architecture, tokenizer: string): Checkpoint {
   return {
     params: state.params,
     m: state.m,
@@ -348,6 +387,7 @@ function checkpointOf(state: RunState, arch: Architecture): Checkpoint {
       version: 1,
       step: state.step,
       arch,
+      tokenizer,
       position: state.position,
       rows: state.batch.save(),
       prng: state.prng.state(),

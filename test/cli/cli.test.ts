@@ -1,11 +1,11 @@
 import { existsSync } from "node:fs";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it, onTestFinished } from "vitest";
 import { parse } from "yaml";
 import { trainingFields } from "../../src/config/fields.js";
-import { runCli, STACK_FRAME } from "../helpers/run-cli.js";
+import { repoRoot, runCli, STACK_FRAME } from "../helpers/run-cli.js";
 
 const sample = "examples/data/sample.txt";
 
@@ -37,6 +37,13 @@ describe("aios CLI", () => {
     expect(stderr).toContain("--batch-size (train.batch_size) = 0");
     expect(stderr).toContain("Fix:");
     expect(stderr).not.toMatch(STACK_FRAME);
+  });
+
+  it("prints the package's version with --version", async () => {
+    const { version } = JSON.parse(await readFile(join(repoRoot, "package.json"), "utf8"));
+    const { code, stdout } = await runCli(["--version"]);
+    expect(code).toBe(0);
+    expect(stdout.trim()).toBe(version);
   });
 
   it("exits 2 on an unknown option", async () => {
@@ -71,15 +78,14 @@ describe("aios CLI", () => {
       "3",
       "--log-file",
       log,
+      "--bundle-dir",
+      join(dir, "brains"),
       "--no-shuffle",
     ]);
     expect(code).toBe(0);
-    const configPart = stdout.slice(0, stdout.indexOf("\n# first"));
-    expect(parse(configPart).train).toMatchObject({
-      steps: 3,
-      dataset_file: sample,
-      dataset_backend: "custom",
-    });
+    const configPart = parse(stdout.slice(0, stdout.indexOf("\n# first")));
+    expect(configPart.train).toMatchObject({ steps: 3 });
+    expect(configPart.memory.dataset).toMatchObject({ file: sample, backend: "custom" });
     expect(stdout).toContain("# first 3 samples");
     const firstLine = (await readFile(sample, "utf8")).split("\n")[0] ?? "";
     expect(stdout).toContain(JSON.stringify(firstLine));
@@ -106,5 +112,65 @@ describe("aios CLI", () => {
     ]);
     expect(withFile.code).toBe(0);
     expect(parse(withFile.stdout).train.steps).toBe(5);
+  });
+});
+
+describe("aios config show", () => {
+  it.each([
+    ["a local file", ["--dataset-file", sample, "--steps", "7"]],
+    [
+      "an hf:// URI",
+      ["--dataset-file", "hf://wikitext:wikitext-2-v1:test", "--hf-num-workers", "0"],
+    ],
+    ["a wds:// URI", ["--dataset-file", "wds://shards/s-{0..3}.tar", "--wds-shuffle", "0"]],
+  ])("prints %s's configuration in the layout --config reads back unchanged", async (_, flags) => {
+    const dir = await mkdtemp(join(tmpdir(), "aios-config-show-"));
+    onTestFinished(() => rm(dir, { recursive: true, force: true }));
+    const first = await runCli(["config", "show", ...flags]);
+    expect(first.code, first.stderr).toBe(0);
+    expect(parse(first.stdout).train.dataset_file).toBeUndefined();
+    const file = join(dir, "shown.yaml");
+    await writeFile(file, first.stdout);
+    const again = await runCli(["config", "show", "--config", file]);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stdout).toBe(first.stdout);
+  });
+});
+
+describe("aios data: help and preview order", () => {
+  it.each([["preview"], ["make-shards"]])(
+    "data %s --help lists dataset options only, each default once",
+    async (name) => {
+      const { code, stdout } = await runCli(["data", name, "--help"]);
+      expect(code).toBe(0);
+      for (const spec of Object.values(trainingFields)) {
+        const dataset = ["data", "hf", "webdataset"].includes(spec.group) || spec.flag === "seed";
+        expect(new RegExp(`^\\s+--${spec.flag}\\b`, "m").test(stdout), spec.flag).toBe(dataset);
+      }
+      for (const paragraph of stdout.split(/\n(?=\s{2}-)/)) {
+        expect(paragraph.match(/\(default[ :]/g)?.length ?? 0, paragraph).toBeLessThanOrEqual(1);
+        expect(paragraph, paragraph).not.toMatch(/default: "\d+"/);
+      }
+    },
+  );
+
+  it("data preview shows the file's first samples unless --shuffle is given", async () => {
+    const lines = (await readFile(sample, "utf8")).split("\n").slice(0, 2);
+    const plain = await runCli(["data", "preview", "--dataset-file", sample, "--samples", "2"]);
+    expect(plain.code, plain.stderr).toBe(0);
+    expect(plain.stdout).toContain(`[1] (`);
+    expect(plain.stdout).toContain(JSON.stringify(lines[0]));
+    expect(plain.stdout).toContain(JSON.stringify(lines[1]));
+    const shuffled = await runCli([
+      "data",
+      "preview",
+      "--dataset-file",
+      sample,
+      "--samples",
+      "2",
+      "--shuffle",
+    ]);
+    expect(shuffled.code).toBe(0);
+    expect(shuffled.stdout).not.toContain(JSON.stringify(lines[0]));
   });
 });

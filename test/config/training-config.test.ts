@@ -48,7 +48,24 @@ describe("TrainingConfig", () => {
     const error = problemsOf({ dataset_file: "d.txt", batch_size: 0 });
     expect(error.message).toContain("--batch-size (train.batch_size) = 0");
     expect(error.message).toMatch(/>=\s*1/);
-    expect(error.message).toContain("Fix:");
+    expect(error.problems[0]?.fix).toBe("pass a value >= 1, e.g. --batch-size 8");
+  });
+
+  it("says what to change in each fix, not the flag's description again", () => {
+    const error = problemsOf({
+      dataset_file: "d.txt",
+      steps: 1.5,
+      lr: "fast",
+      pos_encodings: "alibi",
+      ascii_only: "yes",
+    });
+    const fixes = Object.fromEntries(error.problems.map((p) => [p.key, p.fix]));
+    expect(fixes).toEqual({
+      steps: "pass a whole number, e.g. --steps 100",
+      lr: "pass a number, e.g. --lr 0.001",
+      pos_encodings: "pass one of rope, sinusoidal, learned",
+      ascii_only: "use --ascii-only or --no-ascii-only",
+    });
   });
 
   it("rejects a non-numeric value for a number flag", () => {

@@ -280,6 +280,42 @@ describe("the GUI server", () => {
     expect(existsSync(join(dir, "artifacts", "brains", "actv1", "stoppable"))).toBe(true);
   });
 
+  it("offers Resume or a free name when Start names a brain that exists, and resumes it", async () => {
+    const again = await api<{ ok: boolean; existingBrain?: unknown }>("POST", "/api/train/start", {
+      values: tinyForm({ steps: "1", brain_name: "stoppable" }),
+    });
+    expect(again.status).toBe(200);
+    const metadata = JSON.parse(
+      await readFile(
+        join(dir, "artifacts", "brains", "actv1", "stoppable", "metadata.json"),
+        "utf8",
+      ),
+    );
+    expect(again.body).toEqual({
+      ok: false,
+      existingBrain: {
+        name: "stoppable",
+        trainedSteps: metadata.training_steps,
+        freeName: "stoppable-2",
+      },
+    });
+    // Resume, with the form's architecture replaced by the checkpoint's.
+    const resumed = await api<{ ok: boolean }>("POST", "/api/train/start", {
+      values: tinyForm({ steps: "1", brain_name: "stoppable", resume: true, hidden_size: "64" }),
+    });
+    expect(resumed.body.ok).toBe(true);
+    const finished = await waitForStatus((s) => s.state === "finished");
+    if (finished.state !== "finished") throw new Error("unreachable");
+    expect(finished.exitCode, finished.output).toBe(0);
+    const after = JSON.parse(
+      await readFile(
+        join(dir, "artifacts", "brains", "actv1", "stoppable", "metadata.json"),
+        "utf8",
+      ),
+    );
+    expect(after.training_steps).toBe(metadata.training_steps + 1);
+  });
+
   it("refuses to start on a port in use, saying which and what to do", async () => {
     const port = Number(new URL(server.url).port);
     const error = await startGuiServer({

@@ -3,8 +3,9 @@ import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { writeShards } from "../../src/data/webdataset/write-shards.js";
 import { gemmEngines } from "../helpers/native-gemm.js";
-import { metricsOf, runCli, STACK_FRAME, trainArgs } from "../helpers/run-cli.js";
+import { metricsOf, runCli, STACK_FRAME, stepRecordsOf, trainArgs } from "../helpers/run-cli.js";
 import { TINY_MODEL_FLAGS } from "../helpers/tiny-model.js";
 
 const shakespeare = join("..", "shared", "datasets", "tinyshakespeare", "input.txt");
@@ -129,8 +130,18 @@ describe("aios hrm-hf train-actv1", () => {
       const resumed = await runCli(args(splitName, [...common, "--steps", "2", "--resume"]));
       expect(resumed.code, resumed.stderr).toBe(0);
       const straight = await records(straightName);
-      const split = await records(splitName);
+      const split = await stepRecordsOf(dir, splitName);
       expect(split.map((s) => s.step)).toEqual([1, 2, 3, 4, 5]);
+      // The resumed run says where it continues from, before its first step.
+      const all = await records(splitName);
+      expect(all.map((r) => [r.event, r.step])).toEqual([
+        ["step", 1],
+        ["step", 2],
+        ["step", 3],
+        ["resume", 3],
+        ["step", 4],
+        ["step", 5],
+      ]);
       for (let i = 0; i < 5; i++) {
         expect(split[i]?.gemm).toBe(gemm);
         expect(split[i]?.lm_loss, `step ${i + 1}`).toBeCloseTo(straight[i]?.lm_loss as number, 4);
@@ -168,7 +179,122 @@ describe("aios hrm-hf train-actv1", () => {
       ]),
     );
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain("--hidden-size 32 (checkpoint) vs 64 (now)");
+    expect(r.stderr).toContain("--hidden-size 64 (given) vs 32 (checkpoint)");
+    expect(r.stderr).toContain("leave the architecture flags out when resuming");
+  });
+
+  it("--resume takes the architecture from the checkpoint: no architecture flags needed", async () => {
+    // "split-wasm" (the WASM resume test's brain) was created with the tiny model's flags; resuming names none of them.
+    const before = await stepRecordsOf(dir, "split-wasm");
+    const r = await runCli(
+      args("split-wasm", [
+        "--dataset-file",
+        shakespeare,
+        "--steps",
+        "1",
+        "--resume",
+        "--workers",
+        "1",
+      ]),
+    );
+    expect(r.code, r.stderr).toBe(0);
+    const after = await stepRecordsOf(dir, "split-wasm");
+    expect(after.map((s) => s.step)).toEqual([...before.map((s) => s.step), before.length + 1]);
+    const config = JSON.parse(
+      await readFile(join(dir, "brains", "split-wasm", "config.json"), "utf8"),
+    );
+    expect(config.hidden_size).toBe(Number(tiny[tiny.indexOf("--hidden-size") + 1]));
+  });
+
+  it("--dry-run refuses what a real run would: an existing brain, a missing checkpoint", async () => {
+    const exists = await runCli(
+      args("split-wasm", ["--dataset-file", shakespeare, "--dry-run", ...tiny]),
+    );
+    expect(exists.code).toBe(2);
+    expect(exists.stderr).toContain('brain "split-wasm" already exists');
+    const missing = await runCli(
+      args("nothing-here", ["--dataset-file", shakespeare, "--dry-run", "--resume"]),
+    );
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('--resume: brain "nothing-here" has no checkpoint in');
+    const fine = await runCli(
+      args("split-wasm", ["--dataset-file", shakespeare, "--dry-run", "--resume", "--steps", "2"]),
+    );
+    expect(fine.code, fine.stderr).toBe(0);
+    expect(fine.stdout).toMatch(
+      /a real run would train steps \d+-\d+ of the resumed brain "split-wasm"/,
+    );
+  });
+
+  it("checks a resume with other dataset settings before the first step: nothing trained or logged", async () => {
+    const text = join(dir, "rivers.txt");
+    const lines = Array.from({ length: 300 }, (_, i) => `plain line ${i} about rivers and hills`);
+    await writeFile(text, `${lines.join("\n")}\n`);
+    // The default --halt-max-steps keeps rows in flight across the checkpoint: before the fix,
+    // those trained (and were logged) before the data stream was first read.
+    const common = ["--batch-size", "2", "--workers", "1", ...TINY_MODEL_FLAGS];
+    const first = await runCli(
+      args("doomed", [
+        "--dataset-file",
+        text,
+        "--steps",
+        "13",
+        "--checkpoint-every",
+        "13",
+        ...common,
+      ]),
+    );
+    expect(first.code, first.stderr).toBe(0);
+    async function* shardTexts() {
+      for (let i = 0; i < 200; i++) yield `shard sample ${i} about lakes`;
+    }
+    const shards = await writeShards(shardTexts(), {
+      dir: join(dir, "doomed-shards"),
+      prefix: "shard",
+      maxSamples: 1000,
+      maxBytes: 1 << 20,
+      field: "txt",
+    });
+    const resumed = await runCli(
+      args("doomed", [
+        "--dataset-backend",
+        "webdataset",
+        "--wds-pattern",
+        shards.pattern,
+        "--steps",
+        "3",
+        "--resume",
+        ...common,
+      ]),
+    );
+    expect(resumed.code).toBe(2);
+    expect(resumed.stderr).toMatch(
+      /the saved data position \{"epoch":0,"index":\d+\} is not a position of the webdataset backend/,
+    );
+    expect(resumed.stderr).not.toMatch(STACK_FRAME);
+    expect(resumed.stderr).not.toMatch(/^step \d+/m);
+    const log = await records("doomed");
+    expect(log.map((r) => r.step)).toEqual(Array.from({ length: 13 }, (_, i) => i + 1));
+    expect(log.every((r) => r.event === "step")).toBe(true);
+    const state = JSON.parse(
+      await readFile(join(dir, "brains", "doomed", "checkpoints", "state.json"), "utf8"),
+    );
+    expect(state.step).toBe(13);
+    expect(state.tokenizer).toBe("gpt2");
+
+    // The tokenizer is checked too, before anything else is read.
+    await writeFile(
+      join(dir, "brains", "doomed", "checkpoints", "state.json"),
+      JSON.stringify({ ...state, tokenizer: "another-bpe" }),
+    );
+    const other = await runCli(
+      args("doomed", ["--dataset-file", text, "--steps", "1", "--resume", ...common]),
+    );
+    expect(other.code).toBe(2);
+    expect(other.stderr).toContain(
+      '--resume: brain "doomed" was trained with the tokenizer another-bpe, --model is gpt2',
+    );
+    expect((await records("doomed")).map((r) => r.step)).toHaveLength(13);
   });
 
   it("stops before training when the metrics log cannot be written", async () => {
@@ -184,12 +310,36 @@ describe("aios hrm-hf train-actv1", () => {
     expect(r.stderr).not.toMatch(STACK_FRAME);
   });
 
+  it("--no-keep-checkpoint deletes checkpoints/ when the run completes, keeping the bundle", async () => {
+    const r = await runCli(
+      args("lean", [
+        "--dataset-file",
+        shakespeare,
+        "--steps",
+        "1",
+        "--no-keep-checkpoint",
+        ...tiny,
+      ]),
+    );
+    expect(r.code, r.stderr).toBe(0);
+    expect(existsSync(join(dir, "brains", "lean", "checkpoints"))).toBe(false);
+    expect(existsSync(join(dir, "brains", "lean", "model.safetensors"))).toBe(true);
+    const resume = await runCli(args("lean", ["--dataset-file", shakespeare, "--resume"]));
+    expect(resume.code).toBe(2);
+    expect(resume.stderr).toContain('brain "lean" has no checkpoint');
+    const kept = await runCli(
+      args("kept", ["--dataset-file", shakespeare, "--steps", "1", ...tiny]),
+    );
+    expect(kept.code, kept.stderr).toBe(0);
+    expect(existsSync(join(dir, "brains", "kept", "checkpoints", "state.json"))).toBe(true);
+  });
+
   it("says so when --resume finds no checkpoint", async () => {
     const r = await runCli(
       args("never-trained", ["--dataset-file", shakespeare, "--resume", ...tiny]),
     );
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain("--resume: no checkpoint in");
+    expect(r.stderr).toContain('--resume: brain "never-trained" has no checkpoint in');
   });
 
   it("stops gracefully when the stop file appears, with a checkpoint to resume from", async () => {

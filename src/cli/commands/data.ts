@@ -2,32 +2,43 @@ import type { Command } from "commander";
 import { AiosError } from "../../core/errors.js";
 import { previewSamples } from "../../data/pipeline/sequence-stream.js";
 import { writeShards } from "../../data/webdataset/write-shards.js";
-import { addTrainingOptions } from "../field-options.js";
+import { addTrainingOptions, datasetFieldsOnly, trainingFlagValues } from "../field-options.js";
 import { openBackend } from "../open-backend.js";
 import { resolveCommandConfig } from "../resolve-command-config.js";
 
-/** A whole-number option value, or an error naming the flag. */
-function wholeNumber(flag: string, raw: string, min: number): number {
-  const n = Number(raw);
-  if (!Number.isSafeInteger(n) || n < min) {
-    throw new AiosError(
-      "CONFIG_INVALID",
-      `--${flag} = ${JSON.stringify(raw)}: must be a whole number >= ${min}`,
-    );
-  }
-  return n;
+/** An option parser for a whole number >= `min`; anything else is an error naming the flag. */
+function wholeNumber(flag: string, min: number): (raw: string) => number {
+  return (raw) => {
+    const n = Number(raw);
+    if (!Number.isSafeInteger(n) || n < min) {
+      throw new AiosError(
+        "CONFIG_INVALID",
+        `--${flag} = ${JSON.stringify(raw)}: must be a whole number >= ${min}`,
+      );
+    }
+    return n;
+  };
 }
 
 export function registerDataCommands(data: Command): void {
   const preview = data
     .command("preview")
-    .description("print the first samples of any dataset backend configuration, with token counts")
+    .description(
+      "print the first samples of any dataset backend configuration, with token counts; in file order unless --shuffle (custom) or --wds-shuffle N (webdataset) is given",
+    )
     .option("--config <file>", "YAML config file (see config/default.yaml)")
-    .option("--samples <n>", "samples to print", "5");
-  addTrainingOptions(preview);
-  preview.action(async (options: { samples: string }, command: Command) => {
-    const n = wholeNumber("samples", options.samples, 1);
-    const { training } = await resolveCommandConfig(command);
+    .option("--samples <n>", "samples to print", wholeNumber("samples", 1), 5);
+  addTrainingOptions(preview, datasetFieldsOnly);
+  preview.action(async (options: { samples: number }, command: Command) => {
+    const n = options.samples;
+    const resolved = await resolveCommandConfig(command);
+    // "The first samples" are the file's first ones unless shuffling is asked for on this line.
+    const typed = trainingFlagValues(command);
+    const training = {
+      ...resolved.training,
+      shuffle: typed.shuffle === true,
+      wds_shuffle: typed.wds_shuffle === undefined ? 0 : resolved.training.wds_shuffle,
+    };
     const backend = await openBackend(training);
     try {
       const samples = await previewSamples(backend, training, n);
@@ -41,7 +52,7 @@ export function registerDataCommands(data: Command): void {
       const tokens = samples.reduce((a, s) => a + s.tokens, 0);
       process.stdout.write(
         `${backend.description}: ${samples.length} samples shown, ${samples.length === 0 ? 0 : (tokens / samples.length).toFixed(1)} tokens per sample` +
-          `${describeCounts(" bad rows", stats.badRows)}${describeCounts(" skipped", stats.skipped)}\n`,
+          `${describeCounts(" bad rows", stats.badRows)}${describeCounts(" skipped", stats.skipped)}${describeCounts(" repaired", stats.repaired)}\n`,
       );
     } finally {
       await backend.close?.();
@@ -53,14 +64,30 @@ export function registerDataCommands(data: Command): void {
     .description("write WebDataset tar shards (readable by GNU tar) from any dataset backend")
     .requiredOption("--out <dir>", "directory to write the shards into")
     .option("--prefix <name>", "shard file name prefix: <prefix>-000000.tar, ...", "shard")
-    .option("--max-samples <n>", "most samples per shard", "10000")
-    .option("--max-bytes <n>", "most text bytes per shard", String(256 * 1024 * 1024))
+    .option("--max-samples <n>", "most samples per shard", wholeNumber("max-samples", 1), 10_000)
+    .option(
+      "--max-bytes <n>",
+      "most text bytes per shard",
+      wholeNumber("max-bytes", 1),
+      256 * 1024 * 1024,
+    )
     .option("--field <ext>", "extension of each sample's text file inside the tar", "txt")
+    .option(
+      "--overwrite",
+      "replace the shards of --prefix already in --out (removed once the new ones are written); without it such a directory is refused",
+    )
     .option("--config <file>", "YAML config file (see config/default.yaml)");
-  addTrainingOptions(make);
+  addTrainingOptions(make, datasetFieldsOnly);
   make.action(
     async (
-      options: { out: string; prefix: string; maxSamples: string; maxBytes: string; field: string },
+      options: {
+        out: string;
+        prefix: string;
+        maxSamples: number;
+        maxBytes: number;
+        field: string;
+        overwrite?: boolean;
+      },
       command: Command,
     ) => {
       const { training } = await resolveCommandConfig(command);
@@ -69,9 +96,10 @@ export function registerDataCommands(data: Command): void {
         const written = await writeShards(backend.iterText({ loop: false }), {
           dir: options.out,
           prefix: options.prefix,
-          maxSamples: wholeNumber("max-samples", options.maxSamples, 1),
-          maxBytes: wholeNumber("max-bytes", options.maxBytes, 1),
+          maxSamples: options.maxSamples,
+          maxBytes: options.maxBytes,
           field: options.field,
+          overwrite: options.overwrite === true,
           onShard: (path, samples) => process.stderr.write(`wrote ${path} (${samples} samples)\n`),
         });
         process.stdout.write(

@@ -1,6 +1,6 @@
 import { fileURLToPath } from "node:url";
 import type { Command } from "commander";
-import { resolveConfig } from "../../config/load-config.js";
+import { loadMemoryConfig } from "../../config/load-config.js";
 import { AiosError } from "../../core/errors.js";
 import { startGuiServer } from "../../gui/server.js";
 import { DEFAULT_STATE_FILE } from "../../gui/state-store.js";
@@ -10,7 +10,7 @@ const LOOPBACK = new Set(["127.0.0.1", "::1", "localhost"]);
 
 interface GuiOptions {
   host: string;
-  port: string;
+  port: number;
   stateFile: string;
   config?: string;
 }
@@ -26,7 +26,7 @@ export function registerGui(program: Command): void {
       "address to listen on; the default serves this machine only (anyone who can reach another address can start training)",
       "127.0.0.1",
     )
-    .option("--port <n>", "TCP port; 0 picks a free one", String(DEFAULT_PORT))
+    .option("--port <n>", "TCP port; 0 picks a free one", parsePort, DEFAULT_PORT)
     .option(
       "--state-file <file>",
       "where the panel's fields and choices are kept across reloads and restarts",
@@ -37,11 +37,8 @@ export function registerGui(program: Command): void {
       "YAML config file whose memory.vector_store section configures the memory view's drivers",
     )
     .action(async (options: GuiOptions) => {
-      const port = parsePort(options.port);
-      const { memory } = await resolveConfig(
-        { file: options.config ?? null, flags: {} },
-        { requireDataset: false },
-      );
+      const port = options.port;
+      const memory = await loadMemoryConfig(options.config ?? null);
       const server = await startGuiServer({
         host: options.host,
         port,

@@ -1,8 +1,10 @@
 import type { Command } from "commander";
 import { stringify } from "yaml";
+import { configFileShape } from "../../config/config-file-shape.js";
 import type { MemoryConfig } from "../../config/memory-config.js";
 import type { TrainingConfig } from "../../config/training-config.js";
 import { openSequenceStream, previewSamples } from "../../data/pipeline/sequence-stream.js";
+import { planRun, type RunPlan } from "../../train/run-preflight.js";
 import { trainActV1 } from "../../train/trainer.js";
 import { addTrainingOptions } from "../field-options.js";
 import { openBackend } from "../open-backend.js";
@@ -23,26 +25,39 @@ export function registerTrainActV1(hrm: Command): void {
     );
   addTrainingOptions(train);
   train.action(async (_options: unknown, command: Command) => {
-    const { training, memory } = await resolveCommandConfig(command);
-    if (training.dry_run) {
-      await dryRun(training, memory);
+    const resolved = await resolveCommandConfig(command);
+    // What a real run would refuse, a dry run refuses the same way.
+    const plan = await planRun(resolved.training, resolved.explicit);
+    if (plan.config.dry_run) {
+      await dryRun(plan, resolved.memory);
       return;
     }
-    await runTraining(training, memory);
+    await runTraining(plan.config, resolved.memory);
   });
 }
 
-async function dryRun(training: TrainingConfig, memory: unknown): Promise<void> {
-  process.stdout.write(stringify({ train: training, memory }));
+async function dryRun(plan: RunPlan, memory: MemoryConfig): Promise<void> {
+  const training = plan.config;
+  process.stdout.write(stringify(configFileShape(training, memory)));
   const backend = await openBackend(training);
   try {
+    if (plan.resumeFrom !== null) {
+      // The saved data position is the one check only the backend can make: read from it.
+      const stream = openSequenceStream(training, backend, plan.resumeFrom.position, {
+        loop: true,
+      });
+      for await (const _ of stream) break;
+    }
     const samples = await previewSamples(backend, training, PREVIEW_SAMPLES);
     process.stdout.write(`\n# first ${samples.length} samples from ${backend.description}\n`);
     for (const [i, sample] of samples.entries()) {
       const text = sample.text.length > 200 ? `${sample.text.slice(0, 200)}…` : sample.text;
       process.stdout.write(`[${i + 1}] (${sample.tokens} tokens) ${JSON.stringify(text)}\n`);
     }
-    process.stdout.write("dry run: configuration valid, nothing trained\n");
+    const first = (plan.resumeFrom?.step ?? 0) + 1;
+    process.stdout.write(
+      `dry run: configuration valid; a real run would train steps ${first}-${first + training.steps - 1} of ${plan.resumeFrom === null ? "the new" : "the resumed"} brain "${training.brain_name}"; nothing trained\n`,
+    );
   } finally {
     await backend.close?.();
   }

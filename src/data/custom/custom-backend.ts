@@ -1,8 +1,11 @@
 import { AiosError } from "../../core/errors.js";
 import { epochPermutation } from "../../core/shuffle.js";
 import { type DatasetFile, SUPPORTED_EXTENSIONS } from "../formats/dataset-file.js";
+import type { EncodingErrors } from "../formats/encoding-errors.js";
+import { oncePerKey, type ReadOptions } from "../formats/read-options.js";
 import { readRows } from "../formats/read-rows.js";
 import { RowTally } from "../formats/row-tally.js";
+import type { RowResult } from "../formats/rows.js";
 import type { BackendPosition, BackendStats, DatasetBackend, IterTextOptions } from "../types.js";
 import { findDatasetFiles } from "./find-files.js";
 import { type CustomPosition, parseCustomPosition, startOfData } from "./position.js";
@@ -13,11 +16,17 @@ export interface CustomBackendOptions {
   readonly path: string;
   /** CSV column / JSON field holding the text; null to guess. */
   readonly textColumn?: string | null;
+  /** CSV field delimiter; null to detect (`.tsv`: tab). */
+  readonly csvDelimiter?: string | null;
+  /** Rows touched by bytes not valid in their file's encoding (default `skip`). */
+  readonly encodingErrors?: EncodingErrors;
   /** Visit samples in a seeded random order, new each epoch. */
   readonly shuffle?: boolean;
   readonly seed?: number;
   /** Where reports that are not errors go (bad rows skipped). */
   readonly warn?: (message: string) => void;
+  /** Where choices made for the user go (a guessed text column, a detected delimiter). */
+  readonly notice?: (message: string) => void;
 }
 
 /**
@@ -45,7 +54,7 @@ export class CustomBackend implements DatasetBackend {
   readonly description: string;
   readonly files: readonly DatasetFile[];
   private readonly path: string;
-  private readonly textColumn: string | null;
+  private readonly read: Partial<ReadOptions>;
   private readonly shuffle: boolean;
   private readonly seed: number;
   private readonly warn: (message: string) => void;
@@ -58,7 +67,13 @@ export class CustomBackend implements DatasetBackend {
   constructor(options: CustomBackendOptions, files: readonly DatasetFile[]) {
     this.path = options.path;
     this.files = files;
-    this.textColumn = options.textColumn ?? null;
+    this.read = {
+      textColumn: options.textColumn ?? null,
+      csvDelimiter: options.csvDelimiter ?? null,
+      encodingErrors: options.encodingErrors ?? "skip",
+      // Each choice once per backend, not once per file and epoch.
+      notice: oncePerKey(options.notice ?? (() => {})),
+    };
     this.shuffle = options.shuffle ?? false;
     this.seed = options.seed ?? 0;
     this.warn = options.warn ?? (() => {});
@@ -88,6 +103,7 @@ export class CustomBackend implements DatasetBackend {
       samples: this.yielded,
       badRows: { ...this.tally.badRows },
       skipped: { ...this.tally.skipped },
+      repaired: { ...this.tally.repaired },
     };
   }
 
@@ -102,31 +118,42 @@ export class CustomBackend implements DatasetBackend {
     firstPass: RowTally,
   ): AsyncGenerator<string> {
     let { epoch, index: resumeAfter } = from;
-    for (;;) {
-      // Rows are the same every epoch: count bad ones in the first pass only.
-      const tally = epoch === from.epoch ? firstPass : new RowTally();
-      let seen = 0;
-      for (const file of this.files) {
-        for await (const row of readRows(file, this.textColumn)) {
-          if (row.kind === "bad") tally.bad(file, row);
-          else if (row.kind === "skipped") tally.skip(row.reason);
-          else if (++seen > resumeAfter) {
-            this.current = { epoch, index: seen };
-            this.yielded++;
-            yield row.text;
+    // A consumer that stops early (preview) still hears about what the first pass met so far.
+    let reported = false;
+    let failed = false;
+    try {
+      for (;;) {
+        // Rows are the same every epoch: count bad ones in the first pass only.
+        const tally = epoch === from.epoch ? firstPass : new RowTally();
+        let seen = 0;
+        for (const file of this.files) {
+          for await (const row of readRows(file, this.read)) {
+            if (!counted(tally, file, row) && ++seen > resumeAfter) {
+              this.current = { epoch, index: seen };
+              this.yielded++;
+              yield row.text;
+            }
           }
         }
+        if (seen === 0) throw tally.noSamplesError(this.path);
+        if (epoch === from.epoch) {
+          this.report(tally);
+          reported = true;
+        }
+        if (seen < resumeAfter) {
+          this.warn(
+            `${this.description}: resumed at sample ${resumeAfter} of epoch ${epoch}, but the data holds only ${seen}; the dataset changed since the checkpoint`,
+          );
+        }
+        if (!loop) return;
+        epoch++;
+        resumeAfter = 0;
       }
-      if (seen === 0) throw tally.noSamplesError(this.path);
-      if (epoch === from.epoch) this.report(tally);
-      if (seen < resumeAfter) {
-        this.warn(
-          `${this.description}: resumed at sample ${resumeAfter} of epoch ${epoch}, but the data holds only ${seen}; the dataset changed since the checkpoint`,
-        );
-      }
-      if (!loop) return;
-      epoch++;
-      resumeAfter = 0;
+    } catch (error) {
+      failed = true;
+      throw error;
+    } finally {
+      if (!reported && !failed) this.report(firstPass);
     }
   }
 
@@ -153,10 +180,8 @@ export class CustomBackend implements DatasetBackend {
       const store = new TextStore();
       const tally = new RowTally();
       for (const file of this.files) {
-        for await (const row of readRows(file, this.textColumn)) {
-          if (row.kind === "bad") tally.bad(file, row);
-          else if (row.kind === "skipped") tally.skip(row.reason);
-          else store.add(row.text);
+        for await (const row of readRows(file, this.read)) {
+          if (!counted(tally, file, row)) store.add(row.text);
         }
       }
       if (store.size === 0) throw tally.noSamplesError(this.path);
@@ -174,4 +199,16 @@ export class CustomBackend implements DatasetBackend {
     const summary = tally.summary(this.description);
     if (summary !== null) this.warn(summary);
   }
+}
+
+/** Counts a row that gives no sample (true) or a repaired sample (false: it is still used). */
+function counted(
+  tally: RowTally,
+  file: DatasetFile,
+  row: RowResult,
+): row is Exclude<RowResult, { kind: "sample" }> {
+  if (row.kind === "bad") tally.bad(file, row);
+  else if (row.kind === "skipped") tally.skip(row.reason);
+  else if (row.repaired !== undefined) tally.repair(file, row.repaired);
+  return row.kind !== "sample";
 }

@@ -1,7 +1,8 @@
 import { extname } from "node:path";
 import type { Readable } from "node:stream";
 
-export type DatasetFormat = "text" | "csv" | "jsonl" | "json";
+/** `tsv` is CSV with tab as its delimiter. */
+export type DatasetFormat = "text" | "csv" | "tsv" | "jsonl" | "json";
 
 /** One readable file of a custom dataset. */
 export interface DatasetFile {
@@ -17,6 +18,7 @@ const FORMAT_BY_EXTENSION: Readonly<Record<string, DatasetFormat>> = {
   ".txt": "text",
   ".md": "text",
   ".csv": "csv",
+  ".tsv": "tsv",
   ".jsonl": "jsonl",
   ".json": "json",
 };

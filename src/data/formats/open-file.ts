@@ -3,6 +3,8 @@ import type { Readable } from "node:stream";
 import { createGunzip } from "node:zlib";
 import { AiosError } from "../../core/errors.js";
 import type { DatasetFile } from "./dataset-file.js";
+import { DatasetTextDecoder } from "./decode-text.js";
+import { type EncodingErrors, invalidEncodingError } from "./encoding-errors.js";
 
 /** The file's bytes, gunzipped on the fly for `.gz` files. */
 export function openBytes(file: DatasetFile): Readable {
@@ -30,44 +32,81 @@ export function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-/**
- * Lines of a UTF-8 text file without their terminators (`\n` or `\r\n`), streamed: memory stays
- * at one chunk however large the file. A leading byte-order mark is dropped.
- */
-export async function* readLines(file: DatasetFile): AsyncGenerator<string> {
-  const bytes = openBytes(file);
-  // Streaming decode: a multi-byte character split across two chunks is joined, not mangled.
-  const decoder = new TextDecoder("utf-8");
-  let pending = "";
-  try {
-    for await (const chunk of bytes) {
-      pending += decoder.decode(chunk as Uint8Array, { stream: true });
-      let start = 0;
-      for (let end = pending.indexOf("\n"); end !== -1; end = pending.indexOf("\n", start)) {
-        yield stripCr(pending.slice(start, end));
-        start = end + 1;
-      }
-      pending = pending.slice(start);
-    }
-  } catch (error) {
-    throw readError(file, error);
-  } finally {
-    // Reached early by `break` in a consumer (preview, resume): release the file handle now.
-    bytes.destroy();
-  }
-  pending += decoder.decode();
-  if (pending !== "") yield stripCr(pending);
+/** A file's text as it is decoded; `decoder` says the encoding and whether invalid bytes were met. */
+export interface FileText {
+  readonly decoder: DatasetTextDecoder;
+  readonly chunks: AsyncGenerator<string>;
 }
 
-/** The whole file as text, for formats that cannot be streamed row by row (`.json`). */
-export async function readWholeText(file: DatasetFile): Promise<string> {
-  const chunks: Buffer[] = [];
-  try {
-    for await (const chunk of openBytes(file)) chunks.push(chunk as Buffer);
-  } catch (error) {
-    throw readError(file, error);
+/**
+ * The file's text, streamed chunk by chunk: memory stays at one chunk however large the file.
+ * Decoded by its byte-order mark, else as UTF-8 (see `DatasetTextDecoder`); with
+ * `--encoding-errors strict` the first invalid byte is a DATASET_ENCODING error naming the
+ * file and line.
+ */
+export function openText(file: DatasetFile, encodingErrors: EncodingErrors): FileText {
+  const decoder = new DatasetTextDecoder();
+  const checked = (text: string): string => {
+    if (decoder.invalid && encodingErrors === "strict") {
+      throw invalidEncodingError(file.path, decoder);
+    }
+    return text;
+  };
+  async function* chunks(): AsyncGenerator<string> {
+    const bytes = openBytes(file);
+    try {
+      for await (const chunk of bytes) {
+        const text = checked(decoder.decode(chunk as Uint8Array));
+        if (text !== "") yield text;
+      }
+      const rest = checked(decoder.end());
+      if (rest !== "") yield rest;
+    } catch (error) {
+      throw readError(file, error);
+    } finally {
+      // Reached early by `break` in a consumer (preview, resume): release the file handle now.
+      bytes.destroy();
+    }
   }
-  return new TextDecoder("utf-8").decode(Buffer.concat(chunks));
+  return { decoder, chunks: chunks() };
+}
+
+/** A line of text without its terminator (`\n` or `\r\n`), with its 1-based number. */
+export interface TextLine {
+  readonly text: string;
+  readonly number: number;
+}
+
+/** The lines of decoded text chunks. Each chunk is searched once, however long a line runs. */
+export async function* linesOf(chunks: AsyncIterable<string>): AsyncGenerator<TextLine> {
+  let pending = "";
+  let number = 0;
+  for await (const chunk of chunks) {
+    let end = chunk.indexOf("\n");
+    if (end === -1) {
+      pending += chunk;
+      continue;
+    }
+    yield { text: stripCr(pending + chunk.slice(0, end)), number: ++number };
+    let start = end + 1;
+    for (end = chunk.indexOf("\n", start); end !== -1; end = chunk.indexOf("\n", start)) {
+      yield { text: stripCr(chunk.slice(start, end)), number: ++number };
+      start = end + 1;
+    }
+    pending = chunk.slice(start);
+  }
+  if (pending !== "") yield { text: stripCr(pending), number: ++number };
+}
+
+/** The whole file as text, for formats that cannot be streamed row by row (a `.json` array). */
+export async function readWholeText(
+  file: DatasetFile,
+  encodingErrors: EncodingErrors,
+): Promise<{ text: string; decoder: DatasetTextDecoder }> {
+  const { decoder, chunks } = openText(file, encodingErrors);
+  const parts: string[] = [];
+  for await (const chunk of chunks) parts.push(chunk);
+  return { text: parts.join(""), decoder };
 }
 
 function stripCr(line: string): string {

@@ -26,6 +26,12 @@ export function pickJsonText(row: unknown, textColumn: string | null, where: str
   return sample(JSON.stringify(row));
 }
 
+/** Whether `pickJsonText` makes the row's whole JSON its text: no column given, no text field. */
+export function usesWholeRow(row: unknown, textColumn: string | null): boolean {
+  if (textColumn !== null || typeof row === "string") return false;
+  return !isRecord(row) || !TEXT_FIELDS.some((field) => field in row);
+}
+
 function fieldText(value: unknown, field: string, where: string): RowResult {
   if (typeof value !== "string") {
     const got = value === null ? "null" : Array.isArray(value) ? "an array" : `a ${typeof value}`;
@@ -50,25 +56,42 @@ const TEXT_COLUMN_NAMES = [
   "output",
 ];
 
+/** How `guessTextColumn` chose: by a well-known name, or by the values. */
+export type ColumnGuess = { readonly index: number; readonly by: "name" | "longest text" };
+
 /**
- * Which CSV column holds the text: the first well-known name, else the first column whose
- * values (in the sample rows given) are mostly non-numeric. Null when nothing looks like text.
+ * Which CSV column holds the text. The first well-known name (`TEXT_COLUMN_NAMES`) wins. Else,
+ * among the columns whose values in the sample rows are mostly not numbers, the one with the
+ * longest values on average over the sample rows (a missing value counts as empty), where a
+ * column whose values mostly hold whitespace (words: text, not labels, ids or URLs) beats one
+ * whose values do not; the leftmost on a tie. Null when no column looks like text (or, without rows, no name matches).
  */
 export function guessTextColumn(
   header: readonly string[],
   rows: readonly (readonly string[])[],
-): number | null {
+): ColumnGuess | null {
   const lower = header.map((name) => name.trim().toLowerCase());
   for (const name of TEXT_COLUMN_NAMES) {
     const index = lower.indexOf(name);
-    if (index !== -1) return index;
+    if (index !== -1) return { index, by: "name" };
   }
-  for (let column = 0; column < header.length; column++) {
-    const values = rows.map((row) => row[column]?.trim() ?? "").filter((value) => value !== "");
-    const textual = values.filter((value) => !Number.isFinite(Number(value))).length;
-    if (values.length > 0 && textual * 2 > values.length) return column;
+  let best: { index: number; worded: boolean; length: number } | null = null;
+  for (let index = 0; index < header.length; index++) {
+    const values = rows.map((row) => row[index]?.trim() ?? "");
+    const present = values.filter((value) => value !== "");
+    const textual = present.filter((value) => !Number.isFinite(Number(value))).length;
+    if (present.length === 0 || textual * 2 <= present.length) continue;
+    const worded = present.filter((value) => /\s/.test(value)).length * 2 > present.length;
+    const length = values.reduce((sum, value) => sum + value.length, 0) / values.length;
+    if (
+      best === null ||
+      (worded && !best.worded) ||
+      (worded === best.worded && length > best.length)
+    ) {
+      best = { index, worded, length };
+    }
   }
-  return null;
+  return best === null ? null : { index: best.index, by: "longest text" };
 }
 
 /** `--text-column` as a CSV column index: exact name first, then case-insensitive. */

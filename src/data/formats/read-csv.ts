@@ -1,12 +1,19 @@
+import { Readable } from "node:stream";
 import { parse } from "csv-parse";
 import { AiosError } from "../../core/errors.js";
 import type { DatasetFile } from "./dataset-file.js";
-import { openBytes, readError } from "./open-file.js";
-import { findColumn, guessTextColumn } from "./pick-text.js";
+import type { DatasetTextDecoder } from "./decode-text.js";
+import { detectDelimiter } from "./detect-delimiter.js";
+import { checkEncoding } from "./encoding-errors.js";
+import { openText, readError } from "./open-file.js";
+import { type ColumnGuess, findColumn, guessTextColumn } from "./pick-text.js";
+import type { ReadOptions } from "./read-options.js";
 import { emptyText, type RowResult, sample } from "./rows.js";
 
 /** Rows read before guessing the text column by content. */
 const GUESS_ROWS = 64;
+/** Characters of text the delimiter is detected from (more if the header line is longer). */
+const DETECT_CHARS = 64 * 1024;
 
 interface CsvRecord {
   readonly fields: readonly string[];
@@ -15,27 +22,72 @@ interface CsvRecord {
 }
 
 /**
- * `.csv` with a header row: the text of one column per record, streamed. The column is
- * `--text-column`, else a guess (see `guessTextColumn`). A record too short to have the
- * column, or one the parser rejects (a quote never closed), is a bad row; the file goes on.
+ * `.csv` / `.tsv` with a header row: the text of one column per record, streamed. The
+ * delimiter is `--csv-delimiter`, else tab for `.tsv`, else detected from the first records
+ * (see `detectDelimiter`; a comma when nothing splits the header). The column is
+ * `--text-column`, else a guess (see `guessTextColumn`), announced through `notice` unless it
+ * is the column named `text`. A record too short to have the column, or one the parser rejects
+ * (a quote never closed), is a bad row; the file goes on.
  */
 export async function* readCsvRows(
   file: DatasetFile,
-  textColumn: string | null,
+  options: ReadOptions,
 ): AsyncGenerator<RowResult> {
-  const rejected: number[] = [];
-  const records = csvRecords(file, (line) => rejected.push(line));
+  const { decoder, chunks } = openText(file, options.encodingErrors);
   try {
-    yield* csvRows(file, textColumn, records, rejected);
+    const head = await readHead(chunks);
+    const delimiter = csvDelimiter(file, options, head);
+    const rejected: number[] = [];
+    const records = csvRecords(file, prepend(head.text, chunks), delimiter, (line) =>
+      rejected.push(line),
+    );
+    try {
+      yield* csvRows(file, options, decoder, records, rejected);
+    } finally {
+      await records.return(undefined);
+    }
   } finally {
     // Also when the consumer stops early: close the file.
-    await records.return(undefined);
+    await chunks.return(undefined);
+  }
+}
+
+function csvDelimiter(
+  file: DatasetFile,
+  options: ReadOptions,
+  head: { text: string; complete: boolean },
+): string {
+  if (options.csvDelimiter !== null) return options.csvDelimiter;
+  if (file.format === "tsv") return "\t";
+  const detected = detectDelimiter(head.text, head.complete) ?? ",";
+  if (detected !== ",") {
+    const shown = detected === "\t" ? "tab" : JSON.stringify(detected);
+    options.notice(
+      `csv delimiter ${detected}`,
+      `${file.path}: fields are separated by ${shown} (detected from the first rows); pass --csv-delimiter to set another`,
+    );
+  }
+  return detected;
+}
+
+/** The first `DETECT_CHARS` of text, and at least one whole line, or the whole file. */
+async function readHead(
+  chunks: AsyncGenerator<string>,
+): Promise<{ text: string; complete: boolean }> {
+  let text = "";
+  for (;;) {
+    if (text.length >= DETECT_CHARS && text.includes("\n")) return { text, complete: false };
+    // Manual next(): a `for await` with `break` would close `chunks` for good.
+    const next = await chunks.next();
+    if (next.done) return { text, complete: true };
+    text += next.value;
   }
 }
 
 async function* csvRows(
   file: DatasetFile,
-  textColumn: string | null,
+  options: ReadOptions,
+  decoder: DatasetTextDecoder,
   records: AsyncGenerator<CsvRecord>,
   rejected: number[],
 ): AsyncGenerator<RowResult> {
@@ -51,13 +103,14 @@ async function* csvRows(
 
   // Records read to guess the column are replayed below, so none is lost.
   const lookahead: CsvRecord[] = [];
-  let column: number | null;
-  if (textColumn !== null) {
-    column = findColumn(header, textColumn);
-    if (column === null) throw missingColumn(file, header, textColumn);
+  let column: number;
+  if (options.textColumn !== null) {
+    const found = findColumn(header, options.textColumn);
+    if (found === null) throw missingColumn(file, header, options);
+    column = found;
   } else {
-    column = guessTextColumn(header, []);
-    if (column === null) {
+    let guess = guessTextColumn(header, []);
+    if (guess === null) {
       // Manual next(): a `for await` with `break` would close `records` for good.
       while (lookahead.length < GUESS_ROWS) {
         const next = await records.next();
@@ -69,22 +122,26 @@ async function* csvRows(
         yield* rejections();
         return;
       }
-      column = guessTextColumn(
+      guess = guessTextColumn(
         header,
         lookahead.map((record) => record.fields),
       );
-      if (column === null) throw unguessableColumn(file, header);
+      if (guess === null) throw unguessableColumn(file, header, options);
     }
+    announceGuess(file, header, guess, options);
+    column = guess.index;
   }
 
   const name = header[column] ?? String(column);
   const rowOf = (record: CsvRecord): RowResult => {
     const value = record.fields[column];
+    const where = `line ${record.line}`;
     if (value === undefined) {
       const detail = `no value for column "${name}" (${record.fields.length} fields)`;
-      return { kind: "bad", reason: "missing column", where: `line ${record.line}`, detail };
+      return { kind: "bad", reason: "missing column", where, detail };
     }
-    return value.trim() === "" ? emptyText : sample(value);
+    if (value.trim() === "") return emptyText;
+    return checkEncoding(sample(value), decoder, options.encodingErrors, where);
   };
 
   for (const record of lookahead) yield rowOf(record);
@@ -96,15 +153,36 @@ async function* csvRows(
   yield* rejections();
 }
 
+/** Says which column a run trains on when the user did not name one (silent for `text`). */
+function announceGuess(
+  file: DatasetFile,
+  header: readonly string[],
+  guess: ColumnGuess,
+  options: ReadOptions,
+): void {
+  const name = header[guess.index] ?? String(guess.index);
+  if (name.trim().toLowerCase() === "text") return;
+  const why =
+    guess.by === "name"
+      ? "a well-known name for text"
+      : "guessed: the longest text among its columns";
+  options.notice(
+    `csv column ${name} by ${guess.by}`,
+    `${file.path}: training on column ${JSON.stringify(name)} (${why}; columns: ${listColumns(header)}); pass ${options.textColumnFlag} NAME to choose another`,
+  );
+}
+
 /** Records as string arrays with their line numbers; `onReject` gets the line of each rejected one. */
 async function* csvRecords(
   file: DatasetFile,
+  text: AsyncIterable<string>,
+  delimiter: string,
   onReject: (line: number) => void,
 ): AsyncGenerator<CsvRecord> {
-  const bytes = openBytes(file);
+  const source = Readable.from(text);
   let lastRejected = -1;
   const parser = parse({
-    bom: true,
+    delimiter,
     info: true,
     // Short or long records are kept so that a missing text column is counted, not fatal.
     relax_column_count: true,
@@ -121,8 +199,8 @@ async function* csvRecords(
       return undefined;
     },
   });
-  bytes.on("error", (error) => parser.destroy(error));
-  bytes.pipe(parser);
+  source.on("error", (error) => parser.destroy(error));
+  source.pipe(parser);
   try {
     for await (const item of parser as AsyncIterable<unknown>) {
       yield toRecord(item);
@@ -130,7 +208,7 @@ async function* csvRecords(
   } catch (error) {
     throw readError(file, error);
   } finally {
-    bytes.destroy();
+    source.destroy();
     parser.destroy();
   }
 }
@@ -141,22 +219,42 @@ function toRecord(item: unknown): CsvRecord {
   return { fields: record, line: info.lines };
 }
 
-function missingColumn(file: DatasetFile, header: readonly string[], name: string): AiosError {
+/** `first`, then the rest of `rest` (which is closed by its owner, not here). */
+async function* prepend(first: string, rest: AsyncIterator<string>): AsyncGenerator<string> {
+  if (first !== "") yield first;
+  for (let next = await rest.next(); !next.done; next = await rest.next()) yield next.value;
+}
+
+function missingColumn(
+  file: DatasetFile,
+  header: readonly string[],
+  options: ReadOptions,
+): AiosError {
   return new AiosError(
     "CONFIG_INVALID",
-    `--text-column "${name}" is not a column of ${file.path}; its columns are: ${listColumns(header)}`,
-    { hint: "pass --text-column with one of those names (or leave it out to guess)" },
+    `${options.textColumnFlag} "${options.textColumn}" is not a column of ${file.path}; its columns are: ${listColumns(header)}`,
+    {
+      hint: `pass ${options.textColumnFlag} with one of those names (or leave it out to guess); if the names look glued together, set the delimiter with --csv-delimiter`,
+    },
   );
 }
 
-function unguessableColumn(file: DatasetFile, header: readonly string[]): AiosError {
+function unguessableColumn(
+  file: DatasetFile,
+  header: readonly string[],
+  options: ReadOptions,
+): AiosError {
   return new AiosError(
     "CONFIG_INVALID",
     `cannot tell which column of ${file.path} holds the text; its columns are: ${listColumns(header)}`,
-    { hint: "pass --text-column NAME" },
+    { hint: `pass ${options.textColumnFlag} NAME` },
   );
 }
 
 function listColumns(header: readonly string[]): string {
-  return header.length === 0 ? "(none)" : header.map((name) => JSON.stringify(name)).join(", ");
+  if (header.length === 0) return "(none)";
+  const shown = header.slice(0, 12).map((name) => JSON.stringify(name));
+  return header.length > shown.length
+    ? `${shown.join(", ")} and ${header.length - shown.length} more`
+    : shown.join(", ");
 }

@@ -1,40 +1,96 @@
 import type { DatasetFile } from "./dataset-file.js";
-import { errorMessage, readLines, readWholeText } from "./open-file.js";
-import { pickJsonText } from "./pick-text.js";
+import type { DatasetTextDecoder } from "./decode-text.js";
+import { checkEncoding } from "./encoding-errors.js";
+import { errorMessage, linesOf, openText, readWholeText, type TextLine } from "./open-file.js";
+import { pickJsonText, usesWholeRow } from "./pick-text.js";
+import type { ReadOptions } from "./read-options.js";
 import type { RowResult } from "./rows.js";
 
 /** `.jsonl`: one JSON value per line, streamed; a line that does not parse is a bad row. */
 export async function* readJsonlRows(
   file: DatasetFile,
-  textColumn: string | null,
+  options: ReadOptions,
 ): AsyncGenerator<RowResult> {
-  let lineNumber = 0;
-  for await (const line of readLines(file)) {
-    lineNumber++;
-    if (line.trim() === "") continue;
-    const where = `line ${lineNumber}`;
+  const { decoder, chunks } = openText(file, options.encodingErrors);
+  yield* jsonLineRows(file, linesOf(chunks), decoder, options);
+}
+
+/**
+ * `.json`, decided by content, as Python's `datasets` reads it: a file whose first
+ * non-whitespace character is `[` is one array of rows (objects or strings), read whole because
+ * JSON.parse cannot stream (so limited to what fits in one string, about 500 MB in V8); a file
+ * whose first non-blank line is a JSON value by itself is JSON Lines (what `to_json` and many
+ * tools write), streamed like `.jsonl`; anything else is parsed whole and must be an array.
+ */
+export async function* readJsonRows(
+  file: DatasetFile,
+  options: ReadOptions,
+): AsyncGenerator<RowResult> {
+  const { decoder, chunks } = openText(file, options.encodingErrors);
+  let jsonLines = false;
+  try {
+    const head: string[] = [];
+    let opening = "";
+    // Manual next(): a `for await` with `break` would close `chunks` for good.
+    for (let next = await chunks.next(); !next.done; next = await chunks.next()) {
+      head.push(next.value);
+      opening = /\S/.exec(next.value)?.[0] ?? "";
+      if (opening !== "") break;
+    }
+    if (opening === "") return;
+    if (opening === "[") {
+      for await (const chunk of chunks) head.push(chunk);
+      yield* documentRows(file, head.join(""), decoder, options);
+      return;
+    }
+    const lines = linesOf(prepend(head, chunks));
+    let first = await lines.next();
+    while (!first.done && first.value.text.trim() === "") first = await lines.next();
+    jsonLines = !first.done && parses(first.value.text);
+    if (jsonLines && !first.done) {
+      yield* jsonLineRows(file, prepend([first.value], lines), decoder, options);
+    }
+  } finally {
+    // Also when the consumer stops early: close the file.
+    await chunks.return(undefined);
+  }
+  if (jsonLines) return;
+  // Not JSON Lines (a pretty-printed object, a syntax error): read again, whole, for the
+  // parser's own message about it.
+  const whole = await readWholeText(file, options.encodingErrors);
+  yield* documentRows(file, whole.text, whole.decoder, options);
+}
+
+async function* jsonLineRows(
+  file: DatasetFile,
+  lines: AsyncIterable<TextLine>,
+  decoder: DatasetTextDecoder,
+  options: ReadOptions,
+): AsyncGenerator<RowResult> {
+  const rowOf = rowReader(file, decoder, options);
+  for await (const line of lines) {
+    if (line.text.trim() === "") continue;
+    const where = `line ${line.number}`;
     let row: unknown;
     try {
-      row = JSON.parse(line);
+      row = JSON.parse(line.text);
     } catch (error) {
       yield { kind: "bad", reason: "malformed JSON", where, detail: errorMessage(error) };
       continue;
     }
-    yield pickJsonText(row, textColumn, where);
+    yield rowOf(row, where);
   }
 }
 
-/**
- * `.json`: one array of rows (objects or strings), read whole because JSON.parse cannot stream;
- * a JSON file is therefore limited to what fits in one string (about 500 MB in V8).
- */
-export async function* readJsonRows(
+function* documentRows(
   file: DatasetFile,
-  textColumn: string | null,
-): AsyncGenerator<RowResult> {
+  text: string,
+  decoder: DatasetTextDecoder,
+  options: ReadOptions,
+): Generator<RowResult> {
   let rows: unknown;
   try {
-    rows = JSON.parse(await readWholeText(file));
+    rows = JSON.parse(text);
   } catch (error) {
     if (!(error instanceof SyntaxError)) throw error;
     yield { kind: "bad", reason: "malformed JSON", where: "the file", detail: error.message };
@@ -46,11 +102,54 @@ export async function* readJsonRows(
       kind: "bad",
       reason: "not a JSON array",
       where: "the file",
-      detail: `top level is ${got}`,
+      detail: `top level is ${got}; a .json file holds one array of rows, or one JSON value per line`,
     };
     return;
   }
+  const rowOf = rowReader(file, decoder, options);
   for (const [index, row] of rows.entries()) {
-    yield pickJsonText(row, textColumn, `element ${index}`);
+    yield rowOf(row, `element ${index}`);
   }
+}
+
+/** The text of each row of one file; the first trained on as its whole JSON is announced. */
+function rowReader(
+  file: DatasetFile,
+  decoder: DatasetTextDecoder,
+  options: ReadOptions,
+): (row: unknown, where: string) => RowResult {
+  let announced = false;
+  return (row, where) => {
+    if (!announced && usesWholeRow(row, options.textColumn)) {
+      announced = true;
+      const fields =
+        typeof row === "object" && row !== null && !Array.isArray(row)
+          ? ` (its fields: ${Object.keys(row)
+              .slice(0, 10)
+              .map((name) => JSON.stringify(name))
+              .join(", ")})`
+          : "";
+      options.notice(
+        "json whole row",
+        `${file.path} ${where} has no "text" or "content" field${fields}: such rows are trained on as their whole JSON; pass ${options.textColumnFlag} NAME to train on one field`,
+      );
+    }
+    const picked = pickJsonText(row, options.textColumn, where);
+    return checkEncoding(picked, decoder, options.encodingErrors, where);
+  };
+}
+
+function parses(text: string): boolean {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** `items`, then the rest of `rest` (which is not closed when the consumer stops early). */
+async function* prepend<T>(items: readonly T[], rest: AsyncIterator<T>): AsyncGenerator<T> {
+  yield* items;
+  for (let next = await rest.next(); !next.done; next = await rest.next()) yield next.value;
 }

@@ -1,19 +1,25 @@
 import type { DatasetFile } from "./dataset-file.js";
 import { readCsvRows } from "./read-csv.js";
 import { readJsonlRows, readJsonRows } from "./read-json.js";
+import { DEFAULT_READ_OPTIONS, type ReadOptions } from "./read-options.js";
 import { readTextRows } from "./read-text.js";
 import type { RowResult } from "./rows.js";
 
 /** The rows of one dataset file, by its format. */
-export function readRows(file: DatasetFile, textColumn: string | null): AsyncGenerator<RowResult> {
+export function readRows(
+  file: DatasetFile,
+  options: Partial<ReadOptions> = {},
+): AsyncGenerator<RowResult> {
+  const read: ReadOptions = { ...DEFAULT_READ_OPTIONS, ...options };
   switch (file.format) {
     case "text":
-      return readTextRows(file);
+      return readTextRows(file, read);
     case "csv":
-      return readCsvRows(file, textColumn);
+    case "tsv":
+      return readCsvRows(file, read);
     case "jsonl":
-      return readJsonlRows(file, textColumn);
+      return readJsonlRows(file, read);
     case "json":
-      return readJsonRows(file, textColumn);
+      return readJsonRows(file, read);
   }
 }

@@ -1,8 +1,9 @@
 import picomatch from "picomatch";
 import { parse as parseYaml } from "yaml";
+import { AiosError } from "../../core/errors.js";
 
 /** Formats of a dataset repo's data files that the hf backend reads. */
-export type HfFormat = "parquet" | "jsonl" | "json" | "csv" | "text";
+export type HfFormat = "parquet" | "jsonl" | "json" | "csv" | "tsv" | "text";
 
 /** A file of a dataset repo, as listed by the Hub (or found in a local directory). */
 export interface RepoFile {
@@ -23,6 +24,8 @@ const FORMAT_BY_EXTENSION: Readonly<Record<string, HfFormat>> = {
   ndjson: "jsonl",
   json: "json",
   csv: "csv",
+  // As `datasets` reads it: its csv builder with sep="\t".
+  tsv: "tsv",
   txt: "text",
 };
 
@@ -56,11 +59,26 @@ export function parquetConversionConfigs(files: readonly RepoFile[]): ConfigSpli
   return configs;
 }
 
-/** The YAML front matter of a dataset card (README.md), or null. */
-export function cardMetadata(readme: string): Record<string, unknown> | null {
+/**
+ * The YAML front matter of a dataset card (README.md), or null without one. Front matter that
+ * is not YAML is an AiosError naming `where` (the card's path or URL): `datasets` refuses such
+ * a card too, and guessing the configs without it could read the wrong files.
+ */
+export function cardMetadata(readme: string, where: string): Record<string, unknown> | null {
   const match = /^---\r?\n([\s\S]*?)\r?\n---\s*(\r?\n|$)/.exec(readme);
   if (match === null) return null;
-  const parsed: unknown = parseYaml(match[1] ?? "");
+  let parsed: unknown;
+  try {
+    parsed = parseYaml(match[1] ?? "");
+  } catch (error) {
+    // The yaml package adds a code frame on further lines: the first one says what and where.
+    const message = (error instanceof Error ? error.message : String(error)).split("\n")[0];
+    throw new AiosError(
+      "DATASET_BAD_ROWS",
+      `the dataset card ${where} has front matter that is not YAML: ${message}`,
+      { hint: "fix the YAML between the --- lines of the card (its configs: name the data files)" },
+    );
+  }
   return typeof parsed === "object" && parsed !== null ? (parsed as Record<string, unknown>) : null;
 }
 

@@ -2,7 +2,9 @@ import { createReadStream } from "node:fs";
 import type { Readable } from "node:stream";
 import { asyncBufferFromFile } from "hyparquet";
 import type { DatasetFile } from "../formats/dataset-file.js";
-import { pickJsonText, TEXT_FIELDS } from "../formats/pick-text.js";
+import type { EncodingErrors } from "../formats/encoding-errors.js";
+import { TEXT_FIELDS } from "../formats/pick-text.js";
+import { oncePerKey, type ReadOptions } from "../formats/read-options.js";
 import { readRows } from "../formats/read-rows.js";
 import { RowTally } from "../formats/row-tally.js";
 import type { RowResult } from "../formats/rows.js";
@@ -12,6 +14,7 @@ import { cachedSplit, type DownloadProgress, hfCacheRoot } from "./hf-cache.js";
 import { type HfPosition, parseHfPosition } from "./hf-position.js";
 import { httpRangeBuffer } from "./http-range-buffer.js";
 import { type HubClient, hubClient } from "./hub-client.js";
+import { parquetRowText } from "./parquet-row-text.js";
 import { parquetRowGroups } from "./parquet-rows.js";
 import { type HfDataFile, type ResolvedSplit, resolveSplit } from "./resolve-split.js";
 import { resumableDownload } from "./resumable-download.js";
@@ -26,9 +29,15 @@ export interface HfBackendOptions {
   readonly cacheDir: string | null;
   /** Column / field holding the text; null for `text`, else `content`, else the row's JSON. */
   readonly textField: string | null;
+  /** Field delimiter of csv files; null to detect (`.tsv`: tab). */
+  readonly csvDelimiter?: string | null;
+  /** Rows of line files touched by bytes not valid in their encoding (default `skip`). */
+  readonly encodingErrors?: EncodingErrors;
   /** Environment variable holding the Hub token (`HF_TOKEN` is the fallback). */
   readonly tokenEnv: string;
   readonly warn: (message: string) => void;
+  /** Choices made for the user (a guessed csv column, a detected delimiter). */
+  readonly notice?: (message: string) => void;
   /** Progress lines that are not warnings (downloads). */
   readonly log?: (message: string) => void;
   /** Bytes downloaded into the cache, per file (`--no-hf-streaming`). */
@@ -75,6 +84,7 @@ export class HfBackend implements DatasetBackend {
   private row = 0;
   private yielded = 0;
   private tally = new RowTally();
+  private readonly read: ReadOptions;
 
   constructor(
     private readonly options: HfBackendOptions,
@@ -83,6 +93,13 @@ export class HfBackend implements DatasetBackend {
   ) {
     const { name, config, split, source, files } = resolved;
     this.description = `hf: ${name}:${config}:${split} (${files.length} ${files.length === 1 ? "file" : "files"}, ${source})`;
+    this.read = {
+      textColumn: options.textField,
+      textColumnFlag: "--hf-text-field",
+      csvDelimiter: options.csvDelimiter ?? null,
+      encodingErrors: options.encodingErrors ?? "skip",
+      notice: oncePerKey(options.notice ?? (() => {})),
+    };
   }
 
   position(): BackendPosition {
@@ -94,6 +111,7 @@ export class HfBackend implements DatasetBackend {
       samples: this.yielded,
       badRows: { ...this.tally.badRows },
       skipped: { ...this.tally.skipped },
+      repaired: { ...this.tally.repaired },
     };
   }
 
@@ -111,43 +129,59 @@ export class HfBackend implements DatasetBackend {
   private async *samples(from: HfPosition, loop: boolean): AsyncGenerator<string> {
     let { epoch } = from;
     let start = from;
-    for (;;) {
-      // Rows are the same every epoch: count bad ones in the first pass only.
-      const tally = epoch === from.epoch ? this.tally : new RowTally();
-      let texts = 0;
-      for (let index = start.file; index < this.resolved.files.length; index++) {
-        const file = this.resolved.files[index] as HfDataFile;
-        const firstRow = index === start.file ? start.row : 0;
-        this.epoch = epoch;
-        this.file = index;
-        // Rows come in blocks (a parquet row group) and are handled in a plain loop: one
-        // generator hop per sample yielded, none per row inside the backend.
-        for await (const block of this.rowBlocks(file, firstRow)) {
-          for (let i = 0; i < block.results.length; i++) {
-            const result = block.results[i] as RowResult;
-            this.row = block.start + i + 1;
-            if (result.kind === "bad") tally.bad(displayFile(file), result);
-            else if (result.kind === "skipped") tally.skip(result.reason);
-            else {
-              texts++;
-              this.yielded++;
-              yield result.text;
+    // A consumer that stops early (preview) still hears about what the first pass met so far.
+    let reported = false;
+    let failed = false;
+    try {
+      for (;;) {
+        // Rows are the same every epoch: count bad ones in the first pass only.
+        const tally = epoch === from.epoch ? this.tally : new RowTally();
+        let texts = 0;
+        for (let index = start.file; index < this.resolved.files.length; index++) {
+          const file = this.resolved.files[index] as HfDataFile;
+          const firstRow = index === start.file ? start.row : 0;
+          this.epoch = epoch;
+          this.file = index;
+          // Rows come in blocks (a parquet row group) and are handled in a plain loop: one
+          // generator hop per sample yielded, none per row inside the backend.
+          for await (const block of this.rowBlocks(file, firstRow)) {
+            for (let i = 0; i < block.results.length; i++) {
+              const result = block.results[i] as RowResult;
+              this.row = block.start + i + 1;
+              if (result.kind === "bad") tally.bad(displayFile(file), result);
+              else if (result.kind === "skipped") tally.skip(result.reason);
+              else {
+                if (result.repaired !== undefined) tally.repair(displayFile(file), result.repaired);
+                texts++;
+                this.yielded++;
+                yield result.text;
+              }
             }
           }
+          this.file = index + 1;
+          this.row = 0;
         }
-        this.file = index + 1;
-        this.row = 0;
+        const resumedTail = epoch === from.epoch && (from.file > 0 || from.row > 0);
+        if (texts === 0 && !resumedTail) throw tally.noSamplesError(this.description);
+        if (epoch === from.epoch) {
+          this.report(tally);
+          reported = true;
+        }
+        if (!loop) return;
+        epoch++;
+        start = { epoch, file: 0, row: 0 };
       }
-      const resumedTail = epoch === from.epoch && (from.file > 0 || from.row > 0);
-      if (texts === 0 && !resumedTail) throw tally.noSamplesError(this.description);
-      if (epoch === from.epoch) {
-        const summary = tally.summary(this.description);
-        if (summary !== null) this.options.warn(summary);
-      }
-      if (!loop) return;
-      epoch++;
-      start = { epoch, file: 0, row: 0 };
+    } catch (error) {
+      failed = true;
+      throw error;
+    } finally {
+      if (!reported && !failed) this.report(this.tally);
     }
+  }
+
+  private report(tally: RowTally): void {
+    const summary = tally.summary(this.description);
+    if (summary !== null) this.options.warn(summary);
   }
 
   /** The rows of a file from `firstRow` on, in blocks: a parquet row group, or `LINE_BLOCK` lines. */
@@ -162,14 +196,30 @@ export class HfBackend implements DatasetBackend {
         textField,
         name: file.location,
       });
-      for await (const { start, rows } of groups) {
-        yield { start, results: rows.map((row, i) => rowText(row, textField, start + i)) };
+      for await (const { start, rows, schema } of groups) {
+        const columns = schema.children.map((column) => column.element.name);
+        if (textField === null && !TEXT_FIELDS.some((field) => columns.includes(field))) {
+          const shown = columns.slice(0, 10).map((name) => JSON.stringify(name));
+          this.read.notice(
+            "parquet whole row",
+            `${file.location} has no "text" or "content" column (its columns: ${shown.join(", ")}): each row is trained on as its exact JSON; pass --hf-text-field NAME to train on one column`,
+          );
+        }
+        const options = {
+          textField,
+          encodingErrors: this.read.encodingErrors,
+          file: file.location,
+        };
+        yield {
+          start,
+          results: rows.map((row, i) => parquetRowText(row, schema, start + i, options)),
+        };
       }
       return;
     }
     let row = 0;
     let block: RowBlock = { start: firstRow, results: [] };
-    for await (const result of readRows(this.lineFile(file), textField)) {
+    for await (const result of readRows(this.lineFile(file), this.read)) {
       if (row++ < firstRow) continue;
       block.results.push(result);
       if (block.results.length === LINE_BLOCK) {
@@ -198,23 +248,6 @@ interface RowBlock {
 /** Rows of a line format (jsonl/csv/txt) handed on together. */
 const LINE_BLOCK = 256;
 
-/** A parquet row's text; only a row without a text column is turned into JSON, and made JSON-safe first. */
-function rowText(row: Record<string, unknown>, textField: string | null, index: number): RowResult {
-  const whole = textField === null && !TEXT_FIELDS.some((field) => field in row);
-  return pickJsonText(whole ? jsonSafe(row) : row, textField, `row ${index}`);
-}
-
 function displayFile(file: HfDataFile): DatasetFile {
   return { path: file.location, format: "text", gzip: file.gzip };
-}
-
-/** Parquet INT64 values arrive as BigInt, which JSON cannot hold: numbers where exact, else strings. */
-function jsonSafe(row: Record<string, unknown>): Record<string, unknown> {
-  let safe: Record<string, unknown> | null = null;
-  for (const [key, value] of Object.entries(row)) {
-    if (typeof value !== "bigint") continue;
-    safe ??= { ...row };
-    safe[key] = Number.isSafeInteger(Number(value)) ? Number(value) : value.toString();
-  }
-  return safe ?? row;
 }

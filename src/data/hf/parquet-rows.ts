@@ -5,11 +5,13 @@ import {
   parquetMetadataAsync,
   parquetReadObjects,
   parquetSchema,
+  type SchemaTree,
 } from "hyparquet";
 import { compressors as pureJsCompressors } from "hyparquet-compressors";
 import { ZSTDDecoder } from "zstddec";
 import { AiosError } from "../../core/errors.js";
 import { TEXT_FIELDS } from "../formats/pick-text.js";
+import { exactReadOptions } from "./parquet-json.js";
 
 /**
  * Page decompressors: hyparquet-compressors' set (Brotli, LZ4, Snappy in WASM), with Node's
@@ -43,27 +45,32 @@ export interface ParquetRowsOptions {
 export interface ParquetRowGroup {
   /** Index of the first row within the file. */
   readonly start: number;
+  /** Rows as `exactReadOptions` reads them: turn one into text with `rowJson(row, schema)`. */
   readonly rows: Record<string, unknown>[];
+  /** The file's schema (`parquetSchema` of its own metadata). */
+  readonly schema: SchemaTree;
 }
 
 /**
  * A parquet file's rows, one row group at a time: over HTTP only the footer and the row
  * groups reached are transferred. The next row group is requested while the rows of the current
  * one are consumed, so the network wait overlaps the work downstream; memory holds two row
- * groups at most. Only the text column is read when one is known.
+ * groups at most. Only the text column is read when one is known. A file that cannot be
+ * decoded (bad footer, schema, page or codec) is an AiosError naming it.
  */
 export async function* parquetRowGroups(
   file: AsyncBuffer,
   options: ParquetRowsOptions,
 ): AsyncGenerator<ParquetRowGroup> {
   await zstdReady;
-  const metadata = await readMetadata(file, options.name);
-  const columns = textColumns(metadata, options);
+  const { metadata, schema } = await readMetadata(file, options.name);
+  const columns = textColumns(schema, options);
   const ranges = rowGroupRanges(metadata, options.fromRow);
+  const exact = exactReadOptions(metadata);
   const read = (range: { start: number; end: number }) => {
     const rows = parquetReadObjects({
       file,
-      metadata,
+      ...exact,
       rowStart: range.start,
       rowEnd: range.end,
       compressors,
@@ -75,13 +82,15 @@ export async function* parquetRowGroups(
   };
   let next = ranges[0] === undefined ? null : read(ranges[0]);
   for (let g = 0; g < ranges.length && next !== null; g++) {
-    const rows = await next;
+    let rows: Record<string, unknown>[];
+    try {
+      rows = await next;
+    } catch (error) {
+      throw unreadable(options.name, error);
+    }
     const following = ranges[g + 1];
     next = following === undefined ? null : read(following);
-    yield {
-      start: (ranges[g] as { start: number }).start,
-      rows: rows as Record<string, unknown>[],
-    };
+    yield { start: (ranges[g] as { start: number }).start, rows, schema };
   }
 }
 
@@ -97,24 +106,30 @@ function rowGroupRanges(metadata: FileMetaData, fromRow: number): { start: numbe
   return ranges;
 }
 
-async function readMetadata(file: AsyncBuffer, name: string): Promise<FileMetaData> {
+async function readMetadata(
+  file: AsyncBuffer,
+  name: string,
+): Promise<{ metadata: FileMetaData; schema: SchemaTree }> {
   try {
-    return await parquetMetadataAsync(file, { initialFetchSize: FOOTER_GUESS });
+    const metadata = await parquetMetadataAsync(file, { initialFetchSize: FOOTER_GUESS });
+    return { metadata, schema: parquetSchema(metadata) };
   } catch (error) {
-    if (error instanceof AiosError) throw error;
-    throw new AiosError(
-      "DATASET_BAD_ROWS",
-      `${name} is not a readable parquet file: ${(error as Error).message}`,
-      {
-        hint: "the file may be truncated or not parquet; check the dataset's files",
-        cause: error,
-      },
-    );
+    throw unreadable(name, error);
   }
 }
 
-function textColumns(metadata: FileMetaData, options: ParquetRowsOptions): string[] | null {
-  const names = parquetSchema(metadata).children.map((child) => child.element.name);
+/** A failure of hyparquet (or of the bytes under it) as an error naming the file. */
+function unreadable(name: string, error: unknown): AiosError {
+  if (error instanceof AiosError) return error;
+  const message = error instanceof Error ? error.message : String(error);
+  return new AiosError("DATASET_BAD_ROWS", `${name} is not a readable parquet file: ${message}`, {
+    hint: "the file may be truncated, corrupt or not parquet; check the dataset's files",
+    cause: error,
+  });
+}
+
+function textColumns(schema: SchemaTree, options: ParquetRowsOptions): string[] | null {
+  const names = schema.children.map((child) => child.element.name);
   if (options.textField !== null) {
     if (!names.includes(options.textField)) {
       throw new AiosError(

@@ -69,7 +69,8 @@ export async function resolveSplit(hub: HubClient, request: SplitRequest): Promi
   const card = files.some((file) => file.path === "README.md")
     ? await readRepoText(hub, request.name, commit, "README.md")
     : null;
-  const configs = repoConfigs(files, card === null ? null : cardMetadata(card));
+  const where = resolveUrl(hub, request.name, commit, "README.md");
+  const configs = repoConfigs(files, card === null ? null : cardMetadata(card, where));
   return pick(request, configs, "repo files", commit, (path) =>
     resolveUrl(hub, request.name, commit, path),
   );
@@ -78,7 +79,8 @@ export async function resolveSplit(hub: HubClient, request: SplitRequest): Promi
 async function resolveLocal(request: SplitRequest): Promise<ResolvedSplit> {
   const files = await listLocalFiles(request.name);
   const card = await readLocalText(request.name, "README.md");
-  const configs = repoConfigs(files, card === null ? null : cardMetadata(card));
+  const where = join(request.name, "README.md");
+  const configs = repoConfigs(files, card === null ? null : cardMetadata(card, where));
   return pick(request, configs, "local directory", "local", (path) => join(request.name, path));
 }
 

@@ -2,7 +2,7 @@ import { spawn } from "node:child_process";
 import { createReadStream } from "node:fs";
 import { PassThrough, Readable } from "node:stream";
 import { createGunzip } from "node:zlib";
-import { AiosError } from "../../core/errors.js";
+import { AiosError, isAiosError } from "../../core/errors.js";
 import { fetchRetrying, NetworkFailure, type RetryOptions } from "../http/fetch-retrying.js";
 import type { ShardSource } from "./shard-list.js";
 
@@ -18,16 +18,94 @@ export function shardError(url: string, problem: string, cause?: unknown): AiosE
   });
 }
 
-/** The shard's tar bytes, gunzipped on the fly for `.tar.gz` / `.tgz`. */
+/**
+ * The shard's tar bytes, gunzipped on the fly when they are gzip data. As in webdataset, whose
+ * `tarfile.open(mode="r|*")` sniffs the stream (`tarfile._StreamProxy.getcomptype`), the first
+ * bytes decide, not the name: a gzip'd `x.tar` is read, a plain `x.tar.gz` too. bzip2 and xz
+ * shards, which Python also reads, are an error naming the shard (Node has no decoder for them).
+ */
 export async function openShard(
   source: ShardSource,
   options: OpenShardOptions = {},
 ): Promise<Readable> {
   const raw = await openRaw(source, options);
-  if (!/\.(tgz|tar\.gz|gz)$/i.test(source.url)) return raw;
+  const { head, stream } = await peek(raw, MAGIC_BYTES, source.url);
+  const compression = compressionOf(head);
+  if (compression === "tar") return stream;
+  if (compression !== "gz") {
+    stream.destroy();
+    throw new AiosError(
+      "SHARD_READ",
+      `shard ${source.url}: ${compression}-compressed, which aios does not read`,
+      {
+        hint: `decompress it (e.g. into .tar or .tar.gz), or read it through a command: "pipe:${compression === "bz2" ? "bzcat" : "xzcat"} ${source.url}"`,
+      },
+    );
+  }
   const gunzip = createGunzip();
-  raw.on("error", (error) => gunzip.destroy(error));
-  return raw.pipe(gunzip);
+  stream.on("error", (error) => gunzip.destroy(error));
+  return stream.pipe(gunzip);
+}
+
+/** Bytes `compressionOf` looks at. */
+const MAGIC_BYTES = 10;
+
+/** Python's `tarfile._StreamProxy.getcomptype`, magic for magic. */
+export function compressionOf(head: Buffer): "gz" | "bz2" | "xz" | "tar" {
+  const starts = (bytes: number[], at = 0) => bytes.every((b, i) => head[at + i] === b);
+  if (starts([0x1f, 0x8b, 0x08])) return "gz";
+  if (
+    head.subarray(0, 3).toString("latin1") === "BZh" &&
+    head.subarray(4, 10).toString("latin1") === "1AY&SY"
+  )
+    return "bz2";
+  if (starts([0x5d, 0x00, 0x00, 0x80]) || starts([0xfd, 0x37, 0x7a, 0x58, 0x5a])) return "xz";
+  return "tar";
+}
+
+/**
+ * The first `n` bytes of a stream (fewer if it ends sooner) and a stream of all its bytes, the
+ * first ones included. A failure to read them is an error naming the shard.
+ */
+async function peek(
+  raw: Readable,
+  n: number,
+  url: string,
+): Promise<{ head: Buffer; stream: Readable }> {
+  const chunks = raw[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+  const head: Buffer[] = [];
+  let size = 0;
+  let ended = false;
+  try {
+    while (size < n) {
+      const next = await chunks.next();
+      if (next.done === true) {
+        ended = true;
+        break;
+      }
+      head.push(next.value);
+      size += next.value.length;
+    }
+  } catch (error) {
+    if (isAiosError(error)) throw error;
+    throw shardError(url, (error as Error).message, error);
+  }
+  const first = Buffer.concat(head);
+  async function* all(): AsyncGenerator<Buffer> {
+    try {
+      if (first.length > 0) yield first;
+      if (ended) return;
+      for (;;) {
+        const next = await chunks.next();
+        if (next.done === true) return;
+        yield next.value;
+      }
+    } finally {
+      // The reader stopped early: release the file, the connection or the command.
+      await chunks.return?.();
+    }
+  }
+  return { head: first, stream: Readable.from(all(), { objectMode: false }) };
 }
 
 async function openRaw(source: ShardSource, options: OpenShardOptions): Promise<Readable> {

@@ -1,5 +1,7 @@
 import { AiosError } from "../../core/errors.js";
 import { epochPermutation, sfc32 } from "../../core/shuffle.js";
+import { decodeBytes } from "../formats/decode-text.js";
+import { type EncodingErrors, invalidEncodingError } from "../formats/encoding-errors.js";
 import { pickJsonText } from "../formats/pick-text.js";
 import type { BackendPosition, BackendStats, DatasetBackend, IterTextOptions } from "../types.js";
 import { type OpenShardOptions, openShard } from "./open-shard.js";
@@ -18,7 +20,7 @@ export interface WdsField {
 export interface WebDatasetOptions {
   readonly pattern: string;
   readonly shards: readonly ShardSource[];
-  /** Field (file extension) holding the text: `txt`, `json`, ... */
+  /** Field (file extension) holding the text: `txt`, `json`, ...; compared lower-cased, as fields are. */
   readonly key: string;
   readonly decode: "text" | "bytes";
   /** Sample shuffle buffer size; 0 keeps shard order and file order. Non-zero also shuffles shards. */
@@ -28,6 +30,8 @@ export interface WebDatasetOptions {
   readonly rank: number;
   readonly worldSize: number;
   readonly onError: "raise" | "skip";
+  /** A field holding bytes not valid in its encoding: counted and dropped (default), kept, or fatal. */
+  readonly encodingErrors?: EncodingErrors;
   readonly warn: (message: string) => void;
   readonly open?: OpenShardOptions;
 }
@@ -47,8 +51,13 @@ export class WebDatasetBackend implements DatasetBackend {
   private samples = 0;
   private readonly badRows: Record<string, number> = {};
   private readonly skipped: Record<string, number> = {};
+  private readonly repaired: Record<string, number> = {};
 
-  constructor(private readonly options: WebDatasetOptions) {
+  private readonly options: WebDatasetOptions;
+
+  constructor(options: WebDatasetOptions) {
+    // Tar suffixes are lower-cased when grouped (webdataset's `lcase`): so is the key that picks one.
+    this.options = { ...options, key: options.key.toLowerCase() };
     this.description = `webdataset: ${options.pattern} (${options.shards.length} shards)`;
     if (options.rank >= options.worldSize) {
       throw new AiosError(
@@ -70,10 +79,14 @@ export class WebDatasetBackend implements DatasetBackend {
       samples: this.samples,
       badRows: { ...this.badRows },
       skipped: { ...this.skipped },
+      repaired: { ...this.repaired },
     };
   }
 
-  /** Samples' `--wds-key` fields as text (UTF-8; a `json` key picks the text field). */
+  /**
+   * Samples' `--wds-key` fields as text (UTF-8, or UTF-16 by its byte-order mark; a `json` key
+   * picks the text field).
+   */
   async *iterText(options: IterTextOptions = {}): AsyncGenerator<string> {
     // Fields may all be unusable (malformed JSON, empty): an epoch without one text must stop
     // a looping run instead of spinning. A resumed first epoch is only a tail, so it is exempt.
@@ -170,7 +183,11 @@ export class WebDatasetBackend implements DatasetBackend {
       let offset = 0;
       try {
         const stream = await openShard(source, this.options.open);
-        for await (const sample of samplesOfShard(stream, source.url)) {
+        const samples = samplesOfShard(stream, source.url, {
+          onDuplicate: this.options.onError,
+          count: (reason) => this.count(this.skipped, reason),
+        });
+        for await (const sample of samples) {
           offset += 1;
           if (offset <= skip) continue;
           this.current = { ...this.current, shard: index, offset };
@@ -195,7 +212,18 @@ export class WebDatasetBackend implements DatasetBackend {
 
   private textOf(field: WdsField): string | null {
     const { key, decode } = this.options;
-    const raw = field.value.toString("utf8");
+    const { text: raw, decoder } = decodeBytes(field.value);
+    if (decoder.invalid) {
+      const mode = this.options.encodingErrors ?? "skip";
+      const reason = `invalid ${decoder.encoding ?? "UTF-8"}`;
+      if (mode === "strict")
+        throw invalidEncodingError(`${field.url} ${field.key}.${key}`, decoder);
+      if (mode === "skip") {
+        this.count(this.badRows, reason);
+        return null;
+      }
+      this.count(this.repaired, reason);
+    }
     if (decode === "bytes" || !/(^|\.)json$/.test(key)) {
       if (raw.trim() === "") {
         this.count(this.skipped, "empty text");

@@ -1,3 +1,5 @@
+import { dropSuperseded } from "../superseded-records.js";
+
 const SVG = "http://www.w3.org/2000/svg";
 const WIDTH = 480;
 const HEIGHT = 160;
@@ -27,6 +29,13 @@ export class LossChart {
 
   reset(): void {
     this.points.length = 0;
+    this.draw();
+  }
+
+  /** A run resumed from the checkpoint of `step`: the points after it are superseded. */
+  resume(step: number): void {
+    const kept = dropSuperseded(this.points, step);
+    this.points.splice(0, this.points.length, ...kept);
     this.draw();
   }
 

@@ -101,6 +101,7 @@ async function main(): Promise<void> {
       start: byId("start"),
       stop: byId("stop"),
       status: byId("run-status"),
+      choice: byId("run-choice"),
       output: byId("run-output"),
       step: byId("metric-step"),
       loss: byId("metric-loss"),
@@ -111,6 +112,10 @@ async function main(): Promise<void> {
     new LossChart(byId<SVGSVGElement>("loss-chart")),
     () => form.values(),
     showCheck,
+    (values) => {
+      form.set(values);
+      saver.save();
+    },
   );
   new MemoryPanel({
     backend: memoryBackend,

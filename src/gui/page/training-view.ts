@@ -1,4 +1,11 @@
-import type { FormValues, MetricView, RunStatus, ValidateResponse } from "../api-types.js";
+import type {
+  ExistingBrain,
+  FormValues,
+  MetricView,
+  RunStatus,
+  StartResponse,
+  ValidateResponse,
+} from "../api-types.js";
 import { describeFailure, sendJson } from "./api.js";
 import type { LossChart } from "./loss-chart.js";
 
@@ -6,6 +13,8 @@ export interface TrainingViewElements {
   readonly start: HTMLButtonElement;
   readonly stop: HTMLButtonElement;
   readonly status: HTMLElement;
+  /** Where the choice for a brain that already exists appears (Resume, or a new name). */
+  readonly choice: HTMLElement;
   readonly output: HTMLElement;
   readonly step: HTMLElement;
   readonly loss: HTMLElement;
@@ -24,6 +33,8 @@ export class TrainingView {
     private readonly chart: LossChart,
     private readonly values: () => FormValues,
     private readonly onProblems: (response: ValidateResponse) => void,
+    /** Sets fields as if the user had changed them (saved with the panel's state). */
+    private readonly setValues: (values: FormValues) => void,
   ) {
     el.start.addEventListener("click", () => void this.start());
     el.stop.addEventListener("click", () => void this.stop());
@@ -34,19 +45,42 @@ export class TrainingView {
 
   private async start(): Promise<void> {
     this.el.status.textContent = "Starting…";
+    this.el.choice.replaceChildren();
     try {
-      const response = await sendJson<ValidateResponse | { ok: true; status: RunStatus }>(
-        "POST",
-        "/api/train/start",
-        { values: this.values() },
-      );
-      if (!response.ok) {
-        this.onProblems(response);
-        this.el.status.textContent = "Not started: fix the fields marked above.";
+      const response = await sendJson<StartResponse>("POST", "/api/train/start", {
+        values: this.values(),
+      });
+      if (response.ok) return;
+      if ("existingBrain" in response) {
+        this.offerChoice(response.existingBrain);
+        return;
       }
+      this.onProblems(response);
+      this.el.status.textContent = "Not started: fix the fields marked above.";
     } catch (error) {
       this.el.status.textContent = `Not started: ${describeFailure(error)}`;
     }
+  }
+
+  /** A run would overwrite a brain: as AI-OS's resume dialog, offer to resume it or rename. */
+  private offerChoice(brain: ExistingBrain): void {
+    const steps = brain.trainedSteps === null ? "" : ` (${brain.trainedSteps} steps trained)`;
+    this.el.status.textContent = `Brain "${brain.name}" already exists${steps}. Resume it, or start a new brain?`;
+    const button = (label: string, values: FormValues) => {
+      const element = document.createElement("button");
+      element.type = "button";
+      element.textContent = label;
+      element.addEventListener("click", () => {
+        this.setValues(values);
+        void this.start();
+      });
+      return element;
+    };
+    this.el.choice.replaceChildren(
+      button(`Resume "${brain.name}"`, { brain_name: brain.name, resume: true }),
+      button(`Start new brain "${brain.freeName}"`, { brain_name: brain.freeName, resume: false }),
+    );
+    this.el.choice.querySelector("button")?.focus();
   }
 
   private async stop(): Promise<void> {
@@ -66,6 +100,7 @@ export class TrainingView {
         this.el.status.textContent = "Idle.";
         return;
       case "running":
+        this.el.choice.replaceChildren();
         if (!status.stopping) {
           this.chart.reset();
           this.el.output.textContent = "";
@@ -94,6 +129,7 @@ export class TrainingView {
   }
 
   private showMetric(record: MetricView): void {
+    if (record.event === "resume") this.chart.resume(record.step);
     if (record.event !== "step") return;
     this.chart.add(record.step, record.loss);
     this.el.step.textContent = String(record.step);

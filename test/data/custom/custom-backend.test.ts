@@ -1,3 +1,5 @@
+import { writeFile } from "node:fs/promises";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { AiosError } from "../../../src/core/errors.js";
 import { openCustomBackend } from "../../../src/data/custom/custom-backend.js";
@@ -162,6 +164,7 @@ describe("custom backend: bad rows and errors", () => {
       samples: 2,
       badRows: { "malformed JSON": 1, "non-string value": 1 },
       skipped: { "empty text": 1 },
+      repaired: {},
     });
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toContain(`${path} line 2: malformed JSON`);
@@ -214,6 +217,94 @@ describe("custom backend: bad rows and errors", () => {
     const error = await errorOf(() => openCustomBackend({ path }));
     expect(error.message).toContain(path);
     expect(error.hint).toContain(".jsonl");
+  });
+});
+
+describe("custom backend: what the row readers decide, reported once", () => {
+  it("reads a .json of JSON Lines inside a directory, not as one bad row", async () => {
+    const lines = '{"text": "first sample"}\n{"text": "second sample"}\n{"text": "third sample"}\n';
+    await write("mix/a.json", lines);
+    await write("mix/b.txt", "other one\nother two\n");
+    const warnings: string[] = [];
+    const backend = await openCustomBackend({ path: `${root}/mix`, warn: (m) => warnings.push(m) });
+    expect(await collect(backend.iterText())).toEqual([
+      "first sample",
+      "second sample",
+      "third sample",
+      "other one",
+      "other two",
+    ]);
+    expect(backend.stats().badRows).toEqual({});
+    expect(warnings).toEqual([]);
+  });
+
+  it("says each guess once per run, however many files and epochs make it", async () => {
+    const csv =
+      'sentiment,review\npositive,"I loved the pacing, the score"\nnegative,"Two hours lost"\n';
+    await write("guesses/a.csv", csv);
+    await write("guesses/b.csv", csv);
+    await write("guesses/c.csv", "text;label\nsemicolons here;1\n");
+    const notices: string[] = [];
+    for (const shuffle of [false, true]) {
+      notices.length = 0;
+      const backend = await openCustomBackend({
+        path: `${root}/guesses`,
+        shuffle,
+        notice: (m) => notices.push(m),
+      });
+      expect(await collect(backend.iterText({ loop: true }), 15)).toHaveLength(15);
+      expect(notices, `shuffle ${shuffle}`).toEqual([
+        expect.stringMatching(/a\.csv: training on column "review"/),
+        expect.stringMatching(/c\.csv: fields are separated by ";"/),
+      ]);
+    }
+  });
+
+  it("counts rows of invalid UTF-8 in the stats and the summary, dropped or repaired", async () => {
+    const path = join(root, "latin1.txt");
+    await writeFile(path, Buffer.from("good\ncafé\nnaïve\nfine\n", "latin1"));
+    for (const encodingErrors of ["skip", "replace"] as const) {
+      const warnings: string[] = [];
+      const backend = await openCustomBackend({
+        path,
+        encodingErrors,
+        warn: (m) => warnings.push(m),
+      });
+      const texts = await collect(backend.iterText());
+      if (encodingErrors === "skip") {
+        expect(texts).toEqual(["good", "fine"]);
+        expect(backend.stats().badRows).toEqual({ "invalid UTF-8": 2 });
+        expect(warnings).toEqual([
+          expect.stringMatching(
+            /skipped 2 bad rows \(invalid UTF-8: 2\); first at .*latin1\.txt line 2/,
+          ),
+        ]);
+      } else {
+        expect(texts).toEqual(["good", "caf\uFFFD", "na\uFFFDve", "fine"]);
+        expect(backend.stats().repaired).toEqual({ "invalid UTF-8": 2 });
+        expect(warnings).toEqual([
+          expect.stringMatching(/kept 2 rows with U\+FFFD .*latin1\.txt line 2/),
+        ]);
+      }
+    }
+  });
+
+  it("reports what it counted when the reader stops early (a preview)", async () => {
+    const path = join(root, "early.txt");
+    await writeFile(path, Buffer.from("one\ncafé\ntwo\nthree\nfour\n", "latin1"));
+    const warnings: string[] = [];
+    const backend = await openCustomBackend({ path, warn: (m) => warnings.push(m) });
+    expect(await collect(backend.iterText(), 2)).toEqual(["one", "two"]);
+    expect(warnings).toEqual([expect.stringContaining("early.txt line 2: invalid UTF-8")]);
+  });
+
+  it("refuses invalid UTF-8 under strict, naming the file and line", async () => {
+    const path = join(root, "strict.txt");
+    await writeFile(path, Buffer.from("one\ntwo\ncafé\n", "latin1"));
+    const backend = await openCustomBackend({ path, encodingErrors: "strict" });
+    const error = await errorOf(() => collect(backend.iterText()));
+    expect(error.code).toBe("DATASET_ENCODING");
+    expect(error.message).toBe(`${path} line 3 holds bytes that are not valid UTF-8`);
   });
 });
 

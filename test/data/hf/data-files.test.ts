@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { AiosError } from "../../../src/core/errors.js";
 import {
   cardMetadata,
   formatOf,
@@ -54,6 +55,16 @@ describe("hf data files", () => {
     });
   });
 
+  it("refuses a card whose front matter is not YAML, naming the card", () => {
+    for (const yaml of ["configs: [", ": : :\n\t- x"]) {
+      const read = () => cardMetadata(`---\n${yaml}\n---\n# card\n`, "/data/repo/README.md");
+      expect(read).toThrow(AiosError);
+      expect(read).toThrow(
+        /^the dataset card \/data\/repo\/README\.md has front matter that is not YAML: [^\n]+$/,
+      );
+    }
+  });
+
   it("follows the card's configs: split lists, globs and a bare data_files string", () => {
     const card = cardMetadata(
       [
@@ -70,6 +81,7 @@ describe("hf data files", () => {
         "---",
         "# card",
       ].join("\n"),
+      "README.md",
     );
     const configs = repoConfigs(
       files(

@@ -249,6 +249,51 @@ describe("hf backend: streaming", () => {
     expect(await collect(validation.iterText())).toEqual(lineRows.slice(0, 5));
   });
 
+  it("reads line files by the shared readers' rules: delimiters, .tsv, JSON Lines in .json, UTF-16, invalid UTF-8", async () => {
+    const dir = join(root, "formats");
+    const utf16 = Buffer.concat([
+      Buffer.from([0xff, 0xfe]),
+      Buffer.from('{"text": "first line"}\n{"text": "second line"}\n', "utf16le"),
+    ]);
+    await put(join(dir, "data", "train-a.csv"), "label;review\n1;it was fine, really\n");
+    await put(join(dir, "data", "train-b.tsv"), "text\tlabel\ntab, separated\t0\n");
+    await put(join(dir, "data", "train-c.json"), utf16);
+    await put(join(dir, "data", "train-d.txt"), Buffer.from("plain\ncafé\n", "latin1"));
+    const notices: string[] = [];
+    const warnings: string[] = [];
+    const backend = await open({
+      name: dir,
+      config: null,
+      split: "train",
+      endpoint: `http://127.0.0.1:${await closedPort()}`,
+      notice: (m) => notices.push(m),
+      warn: (m) => warnings.push(m),
+    });
+    expect(await collect(backend.iterText())).toEqual([
+      "it was fine, really",
+      "tab, separated",
+      "first line",
+      "second line",
+      "plain",
+    ]);
+    expect(backend.stats().badRows).toEqual({ "invalid UTF-8": 1 });
+    expect(warnings).toEqual([expect.stringMatching(/train-d\.txt line 2: invalid UTF-8/)]);
+    expect(notices).toEqual([
+      expect.stringMatching(/train-a\.csv: fields are separated by ";"/),
+      expect.stringMatching(/train-a\.csv: training on column "review" .*--hf-text-field NAME/),
+    ]);
+    const strict = await open({
+      name: dir,
+      config: null,
+      split: "train",
+      endpoint: `http://127.0.0.1:${await closedPort()}`,
+      encodingErrors: "strict",
+    });
+    const error = await failure(collect(strict.iterText()));
+    expect(error.code).toBe("DATASET_ENCODING");
+    expect(error.message).toMatch(/train-d\.txt line 2 holds bytes that are not valid UTF-8/);
+  });
+
   it("turns rows without a text column into their JSON, and --hf-text-field picks a column", async () => {
     const json = await open({ name: "someone/columns", config: null, split: "train" });
     expect(await collect(json.iterText())).toEqual([

@@ -1,5 +1,6 @@
 import { spawnSync } from "node:child_process";
-import { readFile, writeFile } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { mkdir, readdir, readFile, symlink, writeFile } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
@@ -8,7 +9,6 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AiosError } from "../../../src/core/errors.js";
 import type { BackendPosition } from "../../../src/data/types.js";
 import { expandShardPattern, resolveShards } from "../../../src/data/webdataset/shard-list.js";
-import { splitMemberName } from "../../../src/data/webdataset/tar-samples.js";
 import {
   WebDatasetBackend,
   type WebDatasetOptions,
@@ -91,10 +91,63 @@ describe("shard patterns", () => {
     expect(resolveShards(pattern, "skip", (m) => warnings.push(m))).toHaveLength(10);
     expect(warnings[0]).toContain("gone.tar");
   });
+});
 
-  it("groups files by key: the path up to the first dot of the file name", () => {
-    expect(splitMemberName("dir/a.b/x.en.txt")).toEqual({ key: "dir/a.b/x", field: "en.txt" });
-    expect(splitMemberName("plain")).toEqual({ key: "plain", field: "" });
+describe("writing shards", () => {
+  it("leaves no shard of a failed run, and the earlier shards as they were", async () => {
+    const dir = join(root, "half");
+    async function* texts(n: number, fail: boolean) {
+      for (let i = 0; i < n; i++) yield `${fail ? "second" : "first"} run, text ${i}`;
+      if (fail) throw new Error("the source broke");
+    }
+    const options = { dir, prefix: "part", maxSamples: 10, maxBytes: 1 << 20, field: "txt" };
+    const earlier = await writeShards(texts(12, false), options);
+    expect(earlier.files).toHaveLength(2);
+    const before = await readFile(join(dir, "part-000000.tar"));
+    await expect(writeShards(texts(25, true), { ...options, overwrite: true })).rejects.toThrow(
+      "the source broke",
+    );
+    expect((await readdir(dir)).sort()).toEqual(["part-000000.tar", "part-000001.tar"]);
+    expect(await readFile(join(dir, "part-000000.tar"))).toEqual(before);
+  });
+
+  it.skipIf(!existsSync("/dev/full"))(
+    "names the output directory and the file's error when a write fails",
+    async () => {
+      const dir = join(root, "full");
+      async function* texts() {
+        // The shard file is opened after its first text is read: make it the full device.
+        await symlink("/dev/full", join(dir, "part-000000.tar.partial"));
+        for (let i = 0; i < 20; i++) yield "x".repeat(100_000);
+      }
+      await mkdir(dir);
+      const error = await writeShards(texts(), {
+        dir,
+        prefix: "part",
+        maxSamples: 10,
+        maxBytes: 1 << 30,
+        field: "txt",
+      }).catch((e: unknown) => e);
+      expect((error as AiosError).code).toBe("IO");
+      expect((error as AiosError).message).toBe(
+        `cannot write shards into --out ${dir}: ENOSPC: no space left on device, write`,
+      );
+      expect(await readdir(dir)).toEqual([]);
+    },
+  );
+
+  it("clears a crashed run's .partial files under overwrite, and counts them as shards without", async () => {
+    const dir = join(root, "crashed");
+    await write("crashed/part-000003.tar.partial", "half a shard");
+    async function* one() {
+      yield "only";
+    }
+    const options = { dir, prefix: "part", maxSamples: 10, maxBytes: 1 << 20, field: "txt" };
+    await expect(writeShards(one(), options)).rejects.toThrow(
+      /already holds 1 file of shard prefix "part": part-000003\.tar\.partial/,
+    );
+    await writeShards(one(), { ...options, overwrite: true });
+    expect(await readdir(dir)).toEqual(["part-000000.tar"]);
   });
 });
 

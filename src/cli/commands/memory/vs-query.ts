@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import { AiosError } from "../../../core/errors.js";
-import type { VectorFilter } from "../../../memory/vector-store/filter.js";
+import { parseFilter, type VectorFilter } from "../../../memory/vector-store/filter.js";
+import { literalsOf } from "../../../memory/vector-store/json-numbers.js";
 import { randomVectors } from "../../../memory/vector-store/random-vectors.js";
 import type {
   QueryHit,
@@ -15,6 +16,12 @@ import {
   type StoreOptions,
   withStore,
 } from "./store-options.js";
+
+/**
+ * `--random` queries draw from another stream than `vs-upsert --random` with the same `--seed`:
+ * otherwise the default query is exactly the stored vector `random-0` (score 1.0).
+ */
+const QUERY_SEED_OFFSET = 0x5eed_0001;
 
 interface QueryOptions extends StoreOptions {
   vector?: string;
@@ -37,7 +44,12 @@ export function registerVsQuery(memory: Command): void {
       "use the stored vector of this id as the query (it comes back first, score 1)",
     )
     .option("--random", "query with a random vector of the collection's dimension")
-    .option("--seed <n>", "seed of the --random query vector", parseCount("--seed", 0), 0)
+    .option(
+      "--seed <n>",
+      "seed of the --random query vector (a different stream from vs-upsert --random's)",
+      parseCount("--seed", 0),
+      0,
+    )
     .option("--top-k <n>", "number of results", parseCount("--top-k"), 5)
     .option(
       "--filter <json>",
@@ -54,19 +66,25 @@ export function registerVsQuery(memory: Command): void {
       options.filter === undefined
         ? undefined
         : (parseJsonFlag("--filter", options.filter, '{"kind": "motif"}') as VectorFilter);
-    await withStore(options, async ({ store }) => {
-      const vector = await queryVector(store, options);
-      const hits = vector === undefined ? [] : await store.query(vector, options.topK, filter);
-      if (options.json) {
-        printJson({
-          backend: store.backend,
-          collection: store.collection,
-          results: hits.map(([id, score, metadata]) => ({ id, score, metadata })),
-        });
-      } else {
-        printHits(hits);
-      }
-    });
+    // Checked here, with the flag's own digits at hand for the message, before the store opens.
+    if (options.filter !== undefined) parseFilter(filter, literalsOf(options.filter));
+    await withStore(
+      options,
+      async ({ store }) => {
+        const vector = await queryVector(store, options);
+        const hits = vector === undefined ? [] : await store.query(vector, options.topK, filter);
+        if (options.json) {
+          printJson({
+            backend: store.backend,
+            collection: store.collection,
+            results: hits.map(([id, score, metadata]) => ({ id, score, metadata })),
+          });
+        } else {
+          printHits(hits);
+        }
+      },
+      { existing: true },
+    );
   });
 }
 
@@ -96,7 +114,9 @@ async function queryVector(
   }
   if (options.random) {
     const { dimension } = await store.stats();
-    return dimension === null ? undefined : randomVectors(1, dimension, options.seed)[0];
+    return dimension === null
+      ? undefined
+      : randomVectors(1, dimension, options.seed + QUERY_SEED_OFFSET)[0];
   }
   return null;
 }
