@@ -273,6 +273,13 @@ export const trainingFields = {
     help: "data-parallel training workers (one per CPU core)",
     group: "training",
   },
+  gemm: {
+    schema: z.enum(["auto", "native", "wasm"]).default("auto"),
+    flag: "gemm",
+    yaml: "train.gemm",
+    help: "compute engine: native (matrix products in a BLAS library such as OpenBLAS, opened at run time, and the other hot loops in C), wasm (TF.js's own kernels) or auto (native when it loads, else wasm, saying why)",
+    group: "training",
+  },
   eval_file: {
     schema: optionalString(),
     flag: "eval-file",

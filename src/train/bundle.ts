@@ -10,6 +10,7 @@ import {
   saveTokenizerFiles,
 } from "../data/tokenizer/tokenizer-files.js";
 import type { Architecture, ParamLayout } from "./architecture.js";
+import type { GemmEngine } from "./gemm-kernel.js";
 import { encodeModelWeights } from "./weights-file.js";
 
 /** Where a brain's files live: `<bundle_dir>/<brain_name>/`. */
@@ -87,6 +88,8 @@ export interface SessionSummary {
   readonly stop_reason: "completed" | "stop_file" | "signal";
   readonly dataset: string;
   readonly log_file: string;
+  /** The engine of the matrix products in this session (`--gemm`). */
+  readonly gemm: GemmEngine;
   readonly started_at: string;
   readonly finished_at: string;
 }

@@ -1,7 +1,14 @@
 import * as tf from "@tensorflow/tfjs-core";
 import type { Architecture } from "./architecture.js";
 import { paramLayout } from "./architecture.js";
-import { applyRope, causalMaskTable, rmsNorm, ropeTables, sinusoidTable } from "./model.js";
+import {
+  applyRope,
+  causalMaskTable,
+  type RopeTables,
+  rmsNorm,
+  ropeTables,
+  sinusoidTable,
+} from "./model.js";
 
 const INV_SQRT2 = Math.SQRT1_2;
 
@@ -29,7 +36,7 @@ export interface ContextOutput {
 export class HrmInference {
   readonly arch: Architecture;
   private readonly weights = new Map<string, tf.Tensor>();
-  private readonly rope: { cos: tf.Tensor2D; sin: tf.Tensor2D } | null;
+  private readonly rope: RopeTables | null;
   private readonly sinusoid: tf.Tensor2D | null;
   private readonly mask: tf.Tensor2D;
 
@@ -106,6 +113,7 @@ export class HrmInference {
     for (const t of this.weights.values()) t.dispose();
     this.rope?.cos.dispose();
     this.rope?.sin.dispose();
+    this.rope?.rotateHalf.dispose();
     this.sinusoid?.dispose();
     this.mask.dispose();
   }
@@ -182,6 +190,7 @@ export class HrmInference {
       const table = {
         cos: tf.slice(this.rope.cos, [0, 0], [n, hd]) as tf.Tensor2D,
         sin: tf.slice(this.rope.sin, [0, 0], [n, hd]) as tf.Tensor2D,
+        rotateHalf: this.rope.rotateHalf,
       };
       q = applyRope(q, table);
       k = applyRope(k, table);

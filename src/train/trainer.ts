@@ -35,6 +35,7 @@ import {
   saveCheckpoint,
 } from "./checkpoint.js";
 import type { TrainEvent } from "./events.js";
+import { type GemmEngine, resolveGemm } from "./gemm-kernel.js";
 import { initialParams } from "./init.js";
 import { type EvalRecord, MetricsLog, type ResumeRecord, type StepRecord } from "./metrics-log.js";
 import { ReplicaPool } from "./replica-pool.js";
@@ -90,6 +91,8 @@ export async function trainActV1(options: TrainOptions): Promise<TrainSummary> {
   const arch = architectureOf(config, tokenizer.vocabSize);
   const layout = paramLayout(arch);
   const paths = bundlePaths(config);
+  // First: `--gemm native` without a BLAS must fail before anything is written.
+  const gemm = resolveGemm(config.gemm);
   const startedAt = new Date().toISOString();
   const state = config.resume
     ? await resumeState(paths, arch, layout, config, tokenizer.spec)
@@ -123,7 +126,7 @@ export async function trainActV1(options: TrainOptions): Promise<TrainSummary> {
       await log.append(warm);
       options.onEvent({ kind: "traces", record: warm });
     }
-    pool = await ReplicaPool.start(arch, layout, { params, m, v }, config.workers);
+    pool = await ReplicaPool.start(arch, layout, { params, m, v }, config.workers, gemm.engine);
     options.onEvent({
       kind: "start",
       firstStep,
@@ -132,6 +135,7 @@ export async function trainActV1(options: TrainOptions): Promise<TrainSummary> {
       workers: pool.size,
       resumed: config.resume,
       bundleDir: paths.dir,
+      gemm,
     });
     let tokenizerSaved = false;
     const checkpoint = async () => {
@@ -150,6 +154,7 @@ export async function trainActV1(options: TrainOptions): Promise<TrainSummary> {
       lastStep,
       checkpoint,
       traces,
+      gemm.engine,
     );
     options.onEvent({ kind: "data", final: true, step: state.step, stats: feed.stats() });
     await checkpoint();
@@ -176,6 +181,7 @@ export async function trainActV1(options: TrainOptions): Promise<TrainSummary> {
         stop_reason: stopReason,
         dataset: config.dataset_file ?? config.hf_name ?? config.wds_pattern ?? "",
         log_file: config.log_file,
+        gemm: gemm.engine,
         started_at: startedAt,
         finished_at: new Date().toISOString(),
       },
@@ -207,6 +213,7 @@ async function trainSteps(
   lastStep: number,
   checkpoint: () => Promise<void>,
   traces: TraceSync | null,
+  gemm: GemmEngine,
 ): Promise<SessionSummary["stop_reason"]> {
   const { config } = options;
   const T = config.max_seq_len;
@@ -275,6 +282,7 @@ async function trainSteps(
         data_wait_s: dataWaitMs / 1000,
         skipped_samples: skipped,
         backend: config.dataset_backend,
+        gemm,
         brain: config.brain_name,
         ts: new Date().toISOString(),
       };
