@@ -45,3 +45,34 @@ for ef in [int(e) for e in efs.split(",")]:
     runs.append({"ef": ef, "millis": millis, "ids": ids})
 rss_mib = (rss_kib() - rss_before) / 1024
 print(json.dumps({"build_s": build_s, "rss_mib": rss_mib, "runs": runs}))
+
+if len(sys.argv) > 8 and sys.argv[8] == "full":
+    # bench:vectors: throughput with concurrent callers (the search releases the GIL) and the
+    # two selective filters of bench/vector-run.ts (bucket = row mod 100), at the first ef.
+    from concurrent.futures import ThreadPoolExecutor
+
+    ef = int(efs.split(",")[0])
+    index.hnsw.efSearch = ef
+
+    def one(q):
+        index.search(q[None, :], 10)
+
+    qps = []
+    for callers in (1, 2, 8):
+        total = max(len(xq), 50 * callers)
+        started = time.perf_counter()
+        with ThreadPoolExecutor(callers) as pool:
+            list(pool.map(one, (xq[i % len(xq)] for i in range(total))))
+        qps.append(total / (time.perf_counter() - started))
+    n = np.arange(xb.shape[0])
+    filtered = []
+    for label, rows in (("1 %", n[n % 100 == 0]), ("10 %", n[n % 100 < 10])):
+        params = faiss.SearchParametersHNSW(sel=faiss.IDSelectorBatch(rows), efSearch=ef)
+        millis, ids = [], []
+        for q in xq:
+            t = time.perf_counter()
+            _, found = index.search(q[None, :], 10, params=params)
+            millis.append((time.perf_counter() - t) * 1000)
+            ids.append([int(i) for i in found[0]])
+        filtered.append({"label": label, "millis": millis, "ids": ids})
+    print(json.dumps({"qps": qps, "filtered": filtered}))
