@@ -3,6 +3,7 @@ import { readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Table } from "@lancedb/lancedb";
 import type { Index as UsearchIndex } from "usearch";
+import { type FilterCondition, matchesFilter } from "../filter.js";
 import type { CheckedBatch, ScoredHit } from "../types.js";
 import { parseMetadata } from "./rows.js";
 
@@ -180,6 +181,31 @@ export class HnswIndex {
       });
     }
     return hits;
+  }
+
+  /**
+   * The `topK` nearest records matching `filter` among the graph's `candidates` nearest, or
+   * null when fewer than `topK` of those match (a selective filter: the caller then searches
+   * the matching rows exactly). The candidates are the true nearest up to HNSW's own misses,
+   * so the first `topK` matches among them are the filtered top-k.
+   */
+  searchFiltered(
+    vector: Float32Array,
+    topK: number,
+    filter: readonly FilterCondition[],
+    candidates: number,
+  ): ScoredHit[] | null {
+    const found = this.#graph.search(vector, Math.min(candidates, this.size), 1);
+    const hits: ScoredHit[] = [];
+    for (let i = 0; i < found.keys.length && hits.length < topK; i++) {
+      const key = Number(found.keys[i]);
+      const id = this.#ids[key];
+      if (id === null || id === undefined) continue;
+      const metadata = parseMetadata(this.#metadata[key]);
+      if (!matchesFilter(metadata, filter)) continue;
+      hits.push({ id, score: 1 - (found.distances[i] as number), metadata });
+    }
+    return hits.length >= topK ? hits : null;
   }
 
   /** Mirrors an upsert already committed to the table (an id upserted again replaces its node). */

@@ -45,6 +45,13 @@ const MIN_INDEX_ROWS = 256;
 const DELETE_CHUNK = 500;
 /** Re-index once this share of the rows arrived after the index was built. */
 const STALE_INDEX_SHARE = 0.1;
+/**
+ * Graph neighbours examined for a filtered query before falling back to exact search over the
+ * matching rows: a filter matching 10 % of the rows leaves ~100 of 1000, plenty for a top-10;
+ * one matching 1 % leaves ~10, often too few, and then the exact path answers (recall 1).
+ */
+const FILTER_CANDIDATES = 1000;
+const FILTER_CANDIDATES_PER_RESULT = 20;
 /** Many small merge-insert fragments slow every scan; compact past this many. */
 const MAX_SMALL_FRAGMENTS = 64;
 
@@ -156,11 +163,19 @@ class LanceDbStore implements VectorStoreDriver {
   ): Promise<ScoredHit[]> {
     const table = await this.#requireTable();
     const where = filterToSql(filter);
-    // Filtered queries go to LanceDB, which applies the filter before the vector search, so
-    // a selective filter cannot starve the top-k the way filtering HNSW results afterwards does.
-    if (where === null) {
-      const hnsw = await this.#currentHnsw(table);
-      if (hnsw !== null) return hnsw.search(vector, topK);
+    const hnsw = await this.#currentHnsw(table);
+    if (hnsw !== null) {
+      if (where === null) return hnsw.search(vector, topK);
+      // Filtering the graph's nearest afterwards starves the top-k under a selective filter
+      // (filtered recall collapses); so over-fetch, and when too few of those match, let
+      // LanceDB apply the filter first and search the matching rows exactly.
+      const hits = hnsw.searchFiltered(
+        vector,
+        topK,
+        filter,
+        Math.max(FILTER_CANDIDATES, topK * FILTER_CANDIDATES_PER_RESULT),
+      );
+      if (hits !== null) return hits;
     }
     const indexed = await this.#isIndexed();
     const build = (exact: boolean): VectorQuery => {
@@ -432,7 +447,7 @@ class LanceDbStore implements VectorStoreDriver {
         const p = hnsw.params;
         return {
           indexed: true,
-          index: `HNSW (usearch), M ${p.m}, ef_construction ${p.efConstruction}, ef_search ${p.efSearch}; filtered queries: LanceDB prefilter`,
+          index: `HNSW (usearch), M ${p.m}, ef_construction ${p.efConstruction}, ef_search ${p.efSearch}; filtered: ${FILTER_CANDIDATES} graph candidates, else exact over the matching rows`,
         };
       }
     }

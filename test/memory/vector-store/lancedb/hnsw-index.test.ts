@@ -104,6 +104,37 @@ describe("lancedb HNSW index (usearch graph beside the table)", () => {
     await reader.close();
   });
 
+  it("keeps filtered recall at 10 % (graph candidates) and 1 % (exact over the matching rows)", async () => {
+    const many = source.take(3000);
+    const names = many.map((_, i) => `f${i}`);
+    const store = await createVectorStore("lancedb", config, { collection: "filtered" });
+    await store.upsert(
+      names,
+      many,
+      many.map((_, i) => ({ bucket: i % 100 })),
+    );
+    await store.createIndex();
+    for (const [filter, matches] of [
+      [{ bucket: { $lt: 10 } }, (i: number) => i % 100 < 10],
+      [{ bucket: 3 }, (i: number) => i % 100 === 3],
+    ] as const) {
+      const rows = many.flatMap((_, i) => (matches(i) ? [i] : []));
+      const exact = new ExactIndex(
+        rows.map((i) => many[i] as Float32Array),
+        dim,
+      );
+      let found = 0;
+      for (const query of queries) {
+        const truth = new Set(exact.topK(query, 10).map((hit) => names[rows[hit.index] as number]));
+        const hits = await store.query(query, 10, filter);
+        expect(hits).toHaveLength(10);
+        found += hits.filter(([id]) => truth.has(id)).length;
+      }
+      expect(found / (queries.length * 10)).toBeGreaterThanOrEqual(0.95);
+    }
+    await store.close();
+  });
+
   it("index ivf_flat keeps LanceDB's IVF_FLAT index and writes no graph", async () => {
     const ivf = vectorStoreConfigSchema.parse({ lancedb: { path: dir, index: "ivf_flat" } });
     const store = await createVectorStore("lancedb", ivf, { collection: "ivf" });
