@@ -45,7 +45,7 @@ export const vectorStoreConfigSchema = z.strictObject({
       // HNSW candidate list while building: higher is a better graph, slower build.
       hnsw_ef_construction: z.number().int().min(4).max(1000).default(64),
       // HNSW candidate list per query (at least top-k): higher is better recall, slower queries.
-      ef_search: z.number().int().min(1).max(1000).default(64),
+      ef_search: z.number().int().min(1).max(1000).default(128),
       // Threads building the HNSW graph; 0: every core.
       build_threads: z.number().int().min(0).default(0),
       // index ivf_flat only: IVF partitions searched (exactly) per query once indexed.
