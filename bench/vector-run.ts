@@ -5,7 +5,8 @@ import { type VectorStoreConfig, vectorStoreConfigSchema } from "../src/config/m
 import { backupCollection } from "../src/memory/vector-store/backup/backup-collection.js";
 import { restoreCollection } from "../src/memory/vector-store/backup/restore-collection.js";
 import { createVectorStore } from "../src/memory/vector-store/create-vector-store.js";
-import type { ExactIndex } from "../src/memory/vector-store/exact-search.js";
+import { ExactIndex } from "../src/memory/vector-store/exact-search.js";
+import type { VectorFilter } from "../src/memory/vector-store/filter.js";
 import type { StoreBackend, VectorStoreClient } from "../src/memory/vector-store/types.js";
 import { type Latency, latencyOf } from "./latency.js";
 import type { VectorDataset } from "./vector-datasets.js";
@@ -21,12 +22,34 @@ export interface RunSettings {
   readonly log: (line: string) => void;
 }
 
+/** A filter of the bench's metadata and the exact top-10 among the rows it matches. */
+export interface FilterCase {
+  /** Share of rows matching, for the table: "1 %", "10 %". */
+  readonly label: string;
+  readonly filter: VectorFilter;
+  readonly truth: readonly (readonly number[])[];
+}
+
+export interface FilteredResult {
+  readonly label: string;
+  readonly recallAt10: number;
+  readonly latency: Latency;
+}
+
+/** In-process callers issuing queries at once, as concurrent clients of one store would. */
+export const CONCURRENCY = [1, 2, 8] as const;
+
 export interface RunResult {
   readonly upsertPerS: number;
   /** Seconds to build the ANN index; null when the collection stays exact. */
   readonly indexS: number | null;
   readonly latency: Latency;
   readonly recallAt10: number;
+  /** Queries per second with 1, 2 and 8 concurrent callers. */
+  readonly qps: readonly number[];
+  readonly filtered: readonly FilteredResult[];
+  /** Resident memory the store added to this process (MiB), loaded, indexed and queried. */
+  readonly rssMiB: number;
   readonly backup: { backupS: number; restoreS: number; fileBytes: number } | null;
 }
 
@@ -35,7 +58,9 @@ export async function runVectorBench(
   data: VectorDataset,
   truth: readonly (readonly number[])[],
   settings: RunSettings,
+  filters: readonly FilterCase[] = [],
 ): Promise<RunResult> {
+  const rssBefore = process.memoryUsage().rss;
   const dir = await mkdtemp(join(tmpdir(), `aios-bench-${settings.backend}-`));
   const config = vectorStoreConfigSchema.parse({
     collection_prefix: `bench${Date.now() % 1_000_000}`,
@@ -59,8 +84,22 @@ export async function runVectorBench(
     settings.log(
       `  queries: p50 ${latency.p50.toFixed(2)} ms, p95 ${latency.p95.toFixed(2)} ms, recall@10 ${recallAt10.toFixed(3)}`,
     );
+    const qps: number[] = [];
+    for (const callers of CONCURRENCY) qps.push(await throughput(store, data.queries, callers));
+    settings.log(
+      `  queries/s at ${CONCURRENCY.join(", ")} callers: ${qps.map((q) => q.toFixed(0)).join(", ")}`,
+    );
+    const filtered = [];
+    for (const c of filters) {
+      const result = await timeFiltered(store, data, c);
+      settings.log(
+        `  filtered ${c.label}: recall@10 ${result.recallAt10.toFixed(3)}, p50 ${result.latency.p50.toFixed(2)} ms`,
+      );
+      filtered.push(result);
+    }
+    const rssMiB = (process.memoryUsage().rss - rssBefore) / 2 ** 20;
     const backup = settings.backup ? await backupAndRestore(store, config, dir, settings) : null;
-    return { upsertPerS, indexS, latency, recallAt10, backup };
+    return { upsertPerS, indexS, latency, recallAt10, qps, filtered, rssMiB, backup };
   } finally {
     await store.close();
     await rm(dir, { recursive: true, force: true });
@@ -80,7 +119,7 @@ async function load(
     await store.upsert(
       vectors.map((_, i) => `v${start + i}`),
       vectors,
-      vectors.map((_, i) => ({ n: start + i })),
+      vectors.map((_, i) => ({ n: start + i, bucket: (start + i) % 100 })),
     );
     const done = Math.min(n, start + settings.batchSize);
     if (done / n >= nextLog) {
@@ -110,6 +149,71 @@ async function timeQueries(
     found += hits.filter(([id]) => expected.has(id)).length;
   }
   return { latency: latencyOf(millis), recallAt10: found / (data.queries.length * 10) };
+}
+
+/** Queries per second with `callers` loops sharing the store, each waiting for its answer. */
+async function throughput(
+  store: VectorStoreClient,
+  queries: readonly Float32Array[],
+  callers: number,
+): Promise<number> {
+  const total = Math.max(queries.length, 50 * callers);
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: callers }, async () => {
+      while (next < total) {
+        const query = queries[next++ % queries.length] as Float32Array;
+        await store.query(query, 10);
+      }
+    }),
+  );
+  return total / ((performance.now() - started) / 1000);
+}
+
+async function timeFiltered(
+  store: VectorStoreClient,
+  data: VectorDataset,
+  c: FilterCase,
+): Promise<FilteredResult> {
+  const millis: number[] = [];
+  let found = 0;
+  for (const [i, query] of data.queries.entries()) {
+    const started = performance.now();
+    const hits = await store.query(query, 10, c.filter);
+    millis.push(performance.now() - started);
+    const expected = new Set((c.truth[i] ?? []).map((index) => `v${index}`));
+    found += hits.filter(([id]) => expected.has(id)).length;
+  }
+  return {
+    label: c.label,
+    recallAt10: found / (data.queries.length * 10),
+    latency: latencyOf(millis),
+  };
+}
+
+/**
+ * The bench's two selective filters on `bucket` (= row number mod 100): 1 % and 10 % of the
+ * rows, with the exact top-10 among the matching rows.
+ */
+export function filterCases(
+  vectors: readonly Float32Array[],
+  queries: readonly Float32Array[],
+  dim: number,
+): FilterCase[] {
+  const cases: [string, VectorFilter, (n: number) => boolean][] = [
+    ["1 %", { bucket: 0 }, (n) => n % 100 === 0],
+    ["10 %", { bucket: { $lt: 10 } }, (n) => n % 100 < 10],
+  ];
+  return cases.map(([label, filter, matches]) => {
+    const rows = vectors.flatMap((_, n) => (matches(n) ? [n] : []));
+    const index = new ExactIndex(
+      rows.map((n) => vectors[n] as Float32Array),
+      dim,
+    );
+    const truth = queries.map((q) => index.topK(q, 10).map((hit) => rows[hit.index] as number));
+    return { label, filter, truth };
+  });
 }
 
 async function backupAndRestore(

@@ -37,7 +37,18 @@ export const vectorStoreConfigSchema = z.strictObject({
   lancedb: z
     .strictObject({
       path: z.string().min(1).default("artifacts/memory/lancedb"),
-      // IVF partitions searched (exactly) per query once the collection is indexed.
+      // hnsw: an HNSW graph (usearch) beside the table answers unfiltered queries;
+      // ivf_flat: LanceDB's own IVF_FLAT index. Trade-offs in docs/MEMORY.md.
+      index: z.enum(["hnsw", "ivf_flat"]).default("hnsw"),
+      // HNSW links per node: higher is better recall, more memory, slower build.
+      hnsw_m: z.number().int().min(2).max(100).default(32),
+      // HNSW candidate list while building: higher is a better graph, slower build.
+      hnsw_ef_construction: z.number().int().min(4).max(1000).default(64),
+      // HNSW candidate list per query (at least top-k): higher is better recall, slower queries.
+      ef_search: z.number().int().min(1).max(1000).default(128),
+      // Threads building the HNSW graph; 0: every core.
+      build_threads: z.number().int().min(0).default(0),
+      // index ivf_flat only: IVF partitions searched (exactly) per query once indexed.
       nprobes: z.number().int().min(1).default(20),
     })
     .prefault({}),

@@ -129,6 +129,8 @@ export interface CollectionView {
   readonly dimension: number | null;
   readonly storageBytes: number | null;
   readonly indexed: boolean;
+  /** What answers queries, in words: "HNSW (usearch), M 32, ...", "none: exact search". */
+  readonly index: string;
   readonly latency: LatencySummary;
 }
 

@@ -6,6 +6,7 @@ import {
 } from "../config/memory-config.js";
 import { AiosError } from "../core/errors.js";
 import { createVectorStore } from "../memory/vector-store/create-vector-store.js";
+import { indexInWords } from "../memory/vector-store/index-in-words.js";
 import { randomVectors } from "../memory/vector-store/random-vectors.js";
 import type { VectorStoreClient } from "../memory/vector-store/types.js";
 import type { CollectionView, QueryView } from "./api-types.js";
@@ -33,6 +34,7 @@ export class MemoryView {
         dimension: stats.dimension,
         storageBytes: stats.storageBytes,
         indexed: stats.indexed,
+        index: indexInWords(stats),
         latency: this.window(backend, collection).summary(),
       };
     });

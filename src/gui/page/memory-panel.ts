@@ -42,7 +42,7 @@ export class MemoryPanel {
       this.el.storage.textContent =
         view.storageBytes === null ? "not reported" : formatBytes(view.storageBytes);
       this.showLatency(view.latency);
-      this.el.message.textContent = `${view.collection} on ${view.backend}${view.indexed ? ", ANN index" : ", exact search"}`;
+      this.el.message.textContent = `${view.collection} on ${view.backend}; index: ${view.index}`;
     } catch (error) {
       this.el.message.textContent = describeFailure(error);
     }

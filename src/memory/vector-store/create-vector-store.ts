@@ -56,6 +56,13 @@ async function openDriver(
         collection,
         indexMinRows: config.index_min_rows,
         nprobes: config.lancedb.nprobes,
+        index: config.lancedb.index,
+        hnsw: {
+          m: config.lancedb.hnsw_m,
+          efConstruction: config.lancedb.hnsw_ef_construction,
+          efSearch: config.lancedb.ef_search,
+          buildThreads: config.lancedb.build_threads,
+        },
         lock,
       });
     }

@@ -39,6 +39,8 @@ export interface CollectionStats {
   readonly storageBytes: number | null;
   /** Whether an ANN index serves queries (false: exact search over every vector). */
   readonly indexed: boolean;
+  /** What answers queries, in words (e.g. "HNSW (usearch), M 32, ..."); absent where the driver does not say. */
+  readonly index?: string;
 }
 
 export type StoreBackend = Exclude<VectorStoreBackend, "disabled">;

@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import { formatBytes } from "../../../core/format-bytes.js";
+import { indexInWords } from "../../../memory/vector-store/index-in-words.js";
 import { addStoreOptions, printJson, type StoreOptions, withStore } from "./store-options.js";
 
 export function registerVsStats(memory: Command): void {
@@ -19,6 +20,7 @@ export function registerVsStats(memory: Command): void {
             dimension: stats.dimension,
             storage_bytes: stats.storageBytes,
             indexed: stats.indexed,
+            index: indexInWords(stats),
           });
           return;
         }
@@ -33,7 +35,7 @@ export function registerVsStats(memory: Command): void {
               ? "unknown (the backend does not report it)"
               : `${formatBytes(stats.storageBytes)} (${stats.storageBytes} bytes)`,
           ],
-          ["index", stats.indexed ? "ANN index" : "none (exact search)"],
+          ["index", indexInWords(stats)],
         ];
         for (const [key, value] of lines) process.stdout.write(`${`${key}:`.padEnd(12)}${value}\n`);
       },

@@ -141,6 +141,7 @@ describe("aios memory on LanceDB (the default backend)", () => {
       count: 48,
       dimension: 8,
       indexed: false,
+      index: "none: exact search",
     });
     expect(json<{ storage_bytes: number }>(stats.stdout).storage_bytes).toBeGreaterThan(48 * 8 * 4);
   });

@@ -1,0 +1,150 @@
+import { mkdtemp, readdir, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { vectorStoreConfigSchema } from "../../../../src/config/memory-config.js";
+import { createVectorStore } from "../../../../src/memory/vector-store/create-vector-store.js";
+import { ExactIndex } from "../../../../src/memory/vector-store/exact-search.js";
+import { ClusteredVectors } from "../../../../src/memory/vector-store/random-vectors.js";
+
+const dir = await mkdtemp(join(tmpdir(), "aios-hnsw-"));
+afterAll(() => rm(dir, { recursive: true, force: true }));
+const config = vectorStoreConfigSchema.parse({ lancedb: { path: dir } });
+
+const dim = 16;
+const source = new ClusteredVectors(dim, { clusters: 10, sigma: 0.35 }, 7);
+const data = source.take(1000);
+const queries = source.take(20);
+const ids = data.map((_, i) => `r${i}`);
+
+async function recallAt10(
+  store: Awaited<ReturnType<typeof createVectorStore>>,
+  vectors: Float32Array[],
+  names: string[],
+) {
+  const exact = new ExactIndex(vectors, dim);
+  let found = 0;
+  for (const query of queries) {
+    const truth = new Set(exact.topK(query, 10).map((hit) => names[hit.index]));
+    found += (await store.query(query, 10)).filter(([id]) => truth.has(id)).length;
+  }
+  return found / (queries.length * 10);
+}
+
+describe("lancedb HNSW index (usearch graph beside the table)", () => {
+  it("serves unfiltered queries after createIndex, and again after close and reopen", async () => {
+    const store = await createVectorStore("lancedb", config, { collection: "reopen" });
+    await store.upsert(
+      ids,
+      data,
+      data.map((_, i) => ({ n: i })),
+    );
+    expect(await store.createIndex()).toBe(true);
+    expect((await store.stats()).index).toMatch(/^HNSW \(usearch\), M 32/);
+    expect(await recallAt10(store, data, ids)).toBeGreaterThanOrEqual(0.95);
+    await store.close();
+    expect(
+      (await readdir(dir)).filter((f) => f.startsWith("aios_memory_reopen.hnsw")),
+    ).toHaveLength(2);
+
+    const again = await createVectorStore("lancedb", config, { collection: "reopen" });
+    expect((await again.stats()).index).toMatch(/^HNSW/);
+    const [hit] = await again.query(data[42] as Float32Array, 1);
+    expect(hit?.[0]).toBe("r42");
+    expect(hit?.[2]).toEqual({ n: 42 });
+    await again.close();
+  });
+
+  it("mirrors this client's upserts and deletes at once", async () => {
+    const store = await createVectorStore("lancedb", config, { collection: "mirror" });
+    await store.upsert(ids, data);
+    await store.createIndex();
+    const fresh = source.take(1)[0] as Float32Array;
+    await store.upsert(["new"], [fresh], [{ tag: "late" }]);
+    expect((await store.stats()).index).toMatch(/^HNSW/);
+    expect((await store.query(fresh, 1))[0]).toEqual([
+      "new",
+      expect.closeTo(1, 5),
+      { tag: "late" },
+    ]);
+    // Upserting an id again moves it: its old vector no longer answers.
+    await store.upsert(["r5"], [fresh]);
+    const [top] = await store.query(data[5] as Float32Array, 1);
+    expect(top?.[0]).not.toBe("r5");
+    await store.delete(["new", "r5"]);
+    const after = (await store.query(fresh, 5)).map(([id]) => id);
+    expect(after).not.toContain("new");
+    expect(after).not.toContain("r5");
+    expect((await store.stats()).index).toMatch(/^HNSW/);
+    await store.close();
+  });
+
+  it("never answers from a graph another client's write made stale", async () => {
+    const first = await createVectorStore("lancedb", config, { collection: "stale" });
+    await first.upsert(ids, data);
+    await first.createIndex();
+    await first.close();
+    const reader = await createVectorStore("lancedb", config, { collection: "stale" });
+    expect((await reader.stats()).index).toMatch(/^HNSW/);
+    const writer = await createVectorStore("lancedb", config, { collection: "stale" });
+    const fresh = source.take(1)[0] as Float32Array;
+    await writer.upsert(["other"], [fresh]);
+    await writer.delete(["r7"]);
+    await writer.close();
+    // The reader's table handle moves to the latest version on its next write; a write here
+    // must not mirror into a graph that misses "other".
+    await reader.upsert(["mine"], [data[8] as Float32Array]);
+    expect((await reader.stats()).index).not.toMatch(/^HNSW/);
+    expect((await reader.query(fresh, 1))[0]?.[0]).toBe("other");
+    expect((await reader.query(data[7] as Float32Array, 3)).map(([id]) => id)).not.toContain("r7");
+    // createIndex rebuilds it from the table.
+    expect(await reader.createIndex()).toBe(true);
+    expect((await reader.stats()).index).toMatch(/^HNSW/);
+    expect((await reader.query(fresh, 1))[0]?.[0]).toBe("other");
+    await reader.close();
+  });
+
+  it("keeps filtered recall at 10 % (graph candidates) and 1 % (exact over the matching rows)", async () => {
+    const many = source.take(3000);
+    const names = many.map((_, i) => `f${i}`);
+    const store = await createVectorStore("lancedb", config, { collection: "filtered" });
+    await store.upsert(
+      names,
+      many,
+      many.map((_, i) => ({ bucket: i % 100 })),
+    );
+    await store.createIndex();
+    for (const [filter, matches] of [
+      [{ bucket: { $lt: 10 } }, (i: number) => i % 100 < 10],
+      [{ bucket: 3 }, (i: number) => i % 100 === 3],
+    ] as const) {
+      const rows = many.flatMap((_, i) => (matches(i) ? [i] : []));
+      const exact = new ExactIndex(
+        rows.map((i) => many[i] as Float32Array),
+        dim,
+      );
+      let found = 0;
+      for (const query of queries) {
+        const truth = new Set(exact.topK(query, 10).map((hit) => names[rows[hit.index] as number]));
+        const hits = await store.query(query, 10, filter);
+        expect(hits).toHaveLength(10);
+        found += hits.filter(([id]) => truth.has(id)).length;
+      }
+      expect(found / (queries.length * 10)).toBeGreaterThanOrEqual(0.95);
+    }
+    await store.close();
+  });
+
+  it("index ivf_flat keeps LanceDB's IVF_FLAT index and writes no graph", async () => {
+    const ivf = vectorStoreConfigSchema.parse({ lancedb: { path: dir, index: "ivf_flat" } });
+    const store = await createVectorStore("lancedb", ivf, { collection: "ivf" });
+    await store.upsert(ids, data);
+    expect(await store.createIndex()).toBe(true);
+    expect((await store.stats()).index).toMatch(/^IVF_FLAT/);
+    expect(await recallAt10(store, data, ids)).toBeGreaterThanOrEqual(0.9);
+    await store.close();
+    expect((await readdir(dir)).filter((f) => f.startsWith("aios_memory_ivf.hnsw"))).toHaveLength(
+      0,
+    );
+  });
+});
