@@ -31,7 +31,17 @@ const SECTIONS: readonly {
     id: "hf",
     title: "Hugging Face Datasets",
     backend: "hf",
-    keys: ["hf_name", "hf_config", "hf_split", "hf_streaming", "hf_cache_dir"],
+    keys: [
+      "hf_name",
+      "hf_config",
+      "hf_split",
+      "hf_revision",
+      "hf_data_dir",
+      "hf_data_files",
+      "hf_shuffle",
+      "hf_streaming",
+      "hf_cache_dir",
+    ],
   },
   {
     id: "webdataset",
@@ -58,6 +68,7 @@ const LABELS: Partial<Record<TrainingFieldKey, string>> = {
   dataset_file: "Dataset file/dir or URI",
   ascii_only: "ASCII only",
   wds_shuffle: "Shuffle buffer",
+  hf_shuffle: "Row shuffle buffer",
   max_seq_len: "Max sequence length",
   lr: "Learning rate",
   workers: "Workers",
@@ -71,7 +82,12 @@ const LABELS: Partial<Record<TrainingFieldKey, string>> = {
 const EXPLAINED: ReadonlySet<TrainingFieldKey> = new Set(["hf_streaming", "wds_pattern"]);
 
 /** Fields given a whole row: long paths and patterns. */
-const WIDE: ReadonlySet<TrainingFieldKey> = new Set(["wds_pattern", "hf_cache_dir", "log_file"]);
+const WIDE: ReadonlySet<TrainingFieldKey> = new Set([
+  "wds_pattern",
+  "hf_cache_dir",
+  "hf_data_files",
+  "log_file",
+]);
 
 /** Every training field the panel shows. */
 export const PANEL_KEYS: readonly TrainingFieldKey[] = SECTIONS.flatMap((s) => s.keys);

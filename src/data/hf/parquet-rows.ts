@@ -37,6 +37,8 @@ export interface ParquetRowsOptions {
   readonly textField: string | null;
   /** Names the file in errors. */
   readonly name: string;
+  /** The only columns the row has (`datasets`' parquet `columns`); null for all of them. */
+  readonly columns?: readonly string[] | null;
 }
 
 /** The rows of one row group (or its tail, when reading starts inside it). */
@@ -114,7 +116,17 @@ async function readMetadata(file: AsyncBuffer, name: string): Promise<FileMetaDa
 }
 
 function textColumns(metadata: FileMetaData, options: ParquetRowsOptions): string[] | null {
-  const names = parquetSchema(metadata).children.map((child) => child.element.name);
+  const all = parquetSchema(metadata).children.map((child) => child.element.name);
+  const chosen = options.columns ?? null;
+  const absent = chosen?.filter((column) => !all.includes(column)) ?? [];
+  if (absent.length > 0) {
+    throw new AiosError(
+      "DATASET_CARD",
+      `the card's columns name ${absent.map((c) => JSON.stringify(c)).join(", ")}, not a column of ${options.name}; its columns are: ${all.join(", ")}`,
+      { hint: "fix the config's columns: list in the dataset card" },
+    );
+  }
+  const names = chosen === null ? all : all.filter((column) => chosen.includes(column));
   if (options.textField !== null) {
     if (!names.includes(options.textField)) {
       throw new AiosError(
@@ -126,5 +138,5 @@ function textColumns(metadata: FileMetaData, options: ParquetRowsOptions): strin
     return [options.textField];
   }
   const known = TEXT_FIELDS.find((column) => names.includes(column));
-  return known === undefined ? null : [known];
+  return known !== undefined ? [known] : chosen === null ? null : names;
 }
