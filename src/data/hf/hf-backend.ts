@@ -9,7 +9,7 @@ import { pickJsonText, TEXT_FIELDS } from "../formats/pick-text.js";
 import { oncePerKey, type ReadOptions } from "../formats/read-options.js";
 import { readRows } from "../formats/read-rows.js";
 import { RowTally } from "../formats/row-tally.js";
-import type { RowResult } from "../formats/rows.js";
+import { emptyText, type RowResult } from "../formats/rows.js";
 import type { RetryOptions } from "../http/fetch-retrying.js";
 import { notAPosition } from "../position.js";
 import { ShuffleBuffer } from "../shuffle-buffer.js";
@@ -119,7 +119,7 @@ const BUFFER_STREAM = 0x5eed0011;
 
 /** A row waiting in the shuffle buffer, with the index of its file in the epoch's order. */
 interface Buffered {
-  readonly result: RowResult;
+  readonly result: Row;
   readonly file: number;
 }
 
@@ -288,9 +288,13 @@ export class HfBackend implements DatasetBackend {
       )
         this.startsHead += 2;
     };
-    const take = (result: RowResult, file: number): string | null => {
+    const take = (result: Row, file: number): string | null => {
       const index = this.emitted++;
       if (step > 1 && index % step !== this.rank) return null;
+      if (typeof result === "string") {
+        this.yielded++;
+        return result;
+      }
       const source = all[files[file] as number] as HfDataFile;
       if (result.kind === "bad") tally.bad(displayFile(source), result);
       else if (result.kind === "skipped") tally.skip(result.reason);
@@ -313,7 +317,7 @@ export class HfBackend implements DatasetBackend {
       for await (const block of this.rowBlocks(file, firstRow)) {
         const results = block.results;
         for (let i = 0; i < results.length; i++) {
-          const result = results[i] as RowResult;
+          const result = results[i] as Row;
           this.row = block.start + i + 1;
           this.seen++;
           let text: string | null;
@@ -396,14 +400,14 @@ export class HfBackend implements DatasetBackend {
       entry.max = Math.max(entry.max, row);
       wanted.set(file, entry);
     }
-    const rows = new Map<string, RowResult>();
+    const rows = new Map<string, Row>();
     for (const [file, want] of wanted) {
       const source = this.resolved.files[files[file] as number] as HfDataFile;
       reading: for await (const block of this.rowBlocks(source, want.min)) {
         for (let i = 0; i < block.results.length; i++) {
           const row = block.start + i;
           if (row > want.max) break reading;
-          if (want.rows.has(row)) rows.set(`${file}:${row}`, block.results[i] as RowResult);
+          if (want.rows.has(row)) rows.set(`${file}:${row}`, block.results[i] as Row);
         }
       }
     }
@@ -489,8 +493,24 @@ export class HfBackend implements DatasetBackend {
         name: file.location,
         columns: this.resolved.params.columns,
       });
-      for await (const { start, rows } of groups) {
-        yield { start, results: rows.map((row, i) => rowText(row, textField, start + i)) };
+      for await (const group of groups) {
+        const { start } = group;
+        if (group.column === null) {
+          yield { start, results: group.rows.map((row, i) => rowText(row, textField, start + i)) };
+          continue;
+        }
+        const { column, values } = group;
+        const results: Row[] = new Array(values.length);
+        for (let i = 0; i < values.length; i++) {
+          const value = values[i];
+          results[i] =
+            typeof value !== "string"
+              ? pickJsonText({ [column]: value }, column, `row ${start + i}`)
+              : isBlank(value)
+                ? emptyText
+                : value;
+        }
+        yield { start, results };
       }
       return;
     }
@@ -542,10 +562,39 @@ function readOptions(options: HfBackendOptions, resolved: ResolvedSplit): ReadOp
   };
 }
 
+/**
+ * A row as read: a string is a sample with nothing to report (the common case, kept as the
+ * bare string so that a parquet row costs no object), else the reader's result.
+ */
+type Row = RowResult | string;
+
 /** Rows of a file that are handled together; `start` is the index of the first in its file. */
 interface RowBlock {
   readonly start: number;
-  readonly results: RowResult[];
+  readonly results: Row[];
+}
+
+/** `text.trim() === ""`, without allocating (a parquet row group holds thousands of texts). */
+function isBlank(text: string): boolean {
+  for (let i = 0; i < text.length; i++) if (!isSpace(text.charCodeAt(i))) return false;
+  return true;
+}
+
+/** What `String.prototype.trim` removes: ECMAScript's WhiteSpace and LineTerminator. */
+function isSpace(c: number): boolean {
+  return (
+    (c >= 9 && c <= 13) ||
+    c === 32 ||
+    c === 0xa0 ||
+    c === 0x1680 ||
+    (c >= 0x2000 && c <= 0x200a) ||
+    c === 0x2028 ||
+    c === 0x2029 ||
+    c === 0x202f ||
+    c === 0x205f ||
+    c === 0x3000 ||
+    c === 0xfeff
+  );
 }
 
 /** Rows of a line format (jsonl/csv/txt) handed on together. */

@@ -3,6 +3,7 @@ import {
   type AsyncBuffer,
   type FileMetaData,
   parquetMetadataAsync,
+  parquetRead,
   parquetReadObjects,
   parquetSchema,
 } from "hyparquet";
@@ -41,18 +42,21 @@ export interface ParquetRowsOptions {
   readonly columns?: readonly string[] | null;
 }
 
-/** The rows of one row group (or its tail, when reading starts inside it). */
-export interface ParquetRowGroup {
-  /** Index of the first row within the file. */
-  readonly start: number;
-  readonly rows: Record<string, unknown>[];
-}
+/**
+ * The rows of one row group (or its tail, when reading starts inside it): the values of the
+ * text column when one is read (`column` names it), else whole rows as objects.
+ */
+export type ParquetRowGroup =
+  | { readonly start: number; readonly column: string; readonly values: readonly unknown[] }
+  | { readonly start: number; readonly column: null; readonly rows: Record<string, unknown>[] };
 
 /**
  * A parquet file's rows, one row group at a time: over HTTP only the footer and the row
- * groups reached are transferred. The next row group is requested while the rows of the current
- * one are consumed, so the network wait overlaps the work downstream; memory holds two row
- * groups at most. Only the text column is read when one is known.
+ * groups reached are transferred. The bytes of the next row group are requested while the rows
+ * of the current one are consumed, so the network wait overlaps the work downstream; it is
+ * decoded only when reached, so that memory holds one row group's rows at a time (decoding
+ * ahead kept two groups of strings alive, which the garbage collector had to move, for no gain
+ * on one thread). Only the text column is read when one is known.
  */
 export async function* parquetRowGroups(
   file: AsyncBuffer,
@@ -62,38 +66,127 @@ export async function* parquetRowGroups(
   const metadata = await readMetadata(file, options.name);
   const columns = textColumns(metadata, options);
   const ranges = rowGroupRanges(metadata, options.fromRow);
-  const read = (range: { start: number; end: number }) => {
-    const rows = parquetReadObjects({
-      file,
+  const prefetched = new PrefetchingBuffer(file);
+  const regionOf = (group: number) => chunkRegion(metadata, group, columns);
+  const first = ranges[0];
+  if (first !== undefined) prefetched.prefetch(regionOf(first.group));
+  for (let g = 0; g < ranges.length; g++) {
+    const range = ranges[g] as GroupRange;
+    const following = ranges[g + 1];
+    if (following !== undefined) prefetched.prefetch(regionOf(following.group));
+    const column = columns?.length === 1 ? (columns[0] as string) : null;
+    if (column !== null) {
+      // One column: its values as decoded, without an object per row.
+      const values = await columnValues(prefetched, metadata, column, range);
+      prefetched.drop(regionOf(range.group));
+      yield { start: range.start, column, values };
+      continue;
+    }
+    const rows = await parquetReadObjects({
+      file: prefetched,
       metadata,
       rowStart: range.start,
       rowEnd: range.end,
       compressors,
       ...(columns === null ? {} : { columns }),
     });
-    // Handled: a read the consumer never reaches (it stopped early) must not surface.
-    rows.catch(() => {});
-    return rows;
-  };
-  let next = ranges[0] === undefined ? null : read(ranges[0]);
-  for (let g = 0; g < ranges.length && next !== null; g++) {
-    const rows = await next;
-    const following = ranges[g + 1];
-    next = following === undefined ? null : read(following);
-    yield {
-      start: (ranges[g] as { start: number }).start,
-      rows: rows as Record<string, unknown>[],
-    };
+    prefetched.drop(regionOf(range.group));
+    yield { start: range.start, column: null, rows: rows as Record<string, unknown>[] };
+  }
+}
+
+/** The values of one flat column for the rows of `range`, page by page as hyparquet decodes them. */
+async function columnValues(
+  file: AsyncBuffer,
+  metadata: FileMetaData,
+  column: string,
+  range: GroupRange,
+): Promise<unknown[]> {
+  const values: unknown[] = new Array(range.end - range.start);
+  await parquetRead({
+    file,
+    metadata,
+    rowStart: range.start,
+    rowEnd: range.end,
+    columns: [column],
+    compressors,
+    // Pages may begin before the range or end after it: only the range's rows are kept.
+    onChunk: ({ columnData, rowStart }) => {
+      const from = Math.max(range.start - rowStart, 0);
+      const to = Math.min(range.end - rowStart, columnData.length);
+      for (let i = from; i < to; i++) values[rowStart + i - range.start] = columnData[i];
+    },
+  });
+  return values;
+}
+
+interface GroupRange {
+  readonly group: number;
+  readonly start: number;
+  readonly end: number;
+}
+
+/** The bytes of a row group's column chunks (of `columns`, or all): one span of the file. */
+function chunkRegion(
+  metadata: FileMetaData,
+  group: number,
+  columns: readonly string[] | null,
+): { start: number; end: number } {
+  let start = Number.POSITIVE_INFINITY;
+  let end = 0;
+  for (const chunk of metadata.row_groups[group]?.columns ?? []) {
+    const meta = chunk.meta_data;
+    if (meta === undefined) continue;
+    if (columns !== null && !columns.includes(meta.path_in_schema[0] ?? "")) continue;
+    const from = Number(meta.dictionary_page_offset ?? meta.data_page_offset);
+    start = Math.min(start, from);
+    end = Math.max(end, from + Number(meta.total_compressed_size));
+  }
+  return { start: Number.isFinite(start) ? start : 0, end };
+}
+
+/**
+ * A file whose spans can be requested ahead: a `slice` inside a prefetched span is cut from it
+ * (a copy, the span is dropped once its row group is read), any other goes to the file.
+ */
+class PrefetchingBuffer implements AsyncBuffer {
+  private readonly spans: { start: number; end: number; bytes: Promise<ArrayBuffer> }[] = [];
+
+  constructor(private readonly file: AsyncBuffer) {}
+
+  get byteLength(): number {
+    return this.file.byteLength;
+  }
+
+  prefetch(span: { start: number; end: number }): void {
+    if (span.end <= span.start || this.spans.some((s) => s.start === span.start)) return;
+    const bytes = Promise.resolve(this.file.slice(span.start, span.end));
+    // Handled: a span the consumer never reaches (it stopped early) must not surface.
+    bytes.catch(() => {});
+    this.spans.push({ ...span, bytes });
+  }
+
+  drop(span: { start: number; end: number }): void {
+    const at = this.spans.findIndex((s) => s.start === span.start && s.end === span.end);
+    if (at >= 0) this.spans.splice(at, 1);
+  }
+
+  slice(start: number, end?: number): ArrayBuffer | Promise<ArrayBuffer> {
+    const stop = end ?? this.file.byteLength;
+    const span = this.spans.find((s) => s.start <= start && stop <= s.end);
+    if (span === undefined) return this.file.slice(start, end);
+    return span.bytes.then((bytes) => bytes.slice(start - span.start, stop - span.start));
   }
 }
 
 /** Row ranges of the row groups from the one holding `fromRow` on, the first cut at `fromRow`. */
-function rowGroupRanges(metadata: FileMetaData, fromRow: number): { start: number; end: number }[] {
-  const ranges: { start: number; end: number }[] = [];
+function rowGroupRanges(metadata: FileMetaData, fromRow: number): GroupRange[] {
+  const ranges: GroupRange[] = [];
   let groupStart = 0;
-  for (const group of metadata.row_groups) {
-    const groupEnd = groupStart + Number(group.num_rows);
-    if (groupEnd > fromRow) ranges.push({ start: Math.max(groupStart, fromRow), end: groupEnd });
+  for (const [group, rowGroup] of metadata.row_groups.entries()) {
+    const groupEnd = groupStart + Number(rowGroup.num_rows);
+    if (groupEnd > fromRow)
+      ranges.push({ group, start: Math.max(groupStart, fromRow), end: groupEnd });
     groupStart = groupEnd;
   }
   return ranges;
