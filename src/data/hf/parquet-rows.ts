@@ -47,7 +47,12 @@ export interface ParquetRowsOptions {
  * text column when one is read (`column` names it), else whole rows as objects.
  */
 export type ParquetRowGroup =
-  | { readonly start: number; readonly column: string; readonly values: readonly unknown[] }
+  | {
+      readonly start: number;
+      readonly column: string;
+      /** Decoded for the caller, which may rewrite them in place. */
+      readonly values: unknown[];
+    }
   | { readonly start: number; readonly column: null; readonly rows: Record<string, unknown>[] };
 
 /**
