@@ -151,8 +151,8 @@ function chunkRegion(
 }
 
 /**
- * A file whose spans can be requested ahead: a `slice` inside a prefetched span is cut from it
- * (a copy, the span is dropped once its row group is read), any other goes to the file.
+ * A file whose spans can be requested ahead: a `slice` inside a prefetched span is served from
+ * it (the span is dropped once its row group is read), any other goes to the file.
  */
 class PrefetchingBuffer implements AsyncBuffer {
   private readonly spans: { start: number; end: number; bytes: Promise<ArrayBuffer> }[] = [];
@@ -180,6 +180,8 @@ class PrefetchingBuffer implements AsyncBuffer {
     const stop = end ?? this.file.byteLength;
     const span = this.spans.find((s) => s.start <= start && stop <= s.end);
     if (span === undefined) return this.file.slice(start, end);
+    // The whole span (hyparquet asks for exactly a row group's chunks): no copy.
+    if (start === span.start && stop === span.end) return span.bytes;
     return span.bytes.then((bytes) => bytes.slice(start - span.start, stop - span.start));
   }
 }
