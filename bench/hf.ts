@@ -3,7 +3,8 @@
  * 89k WikiText-2 paragraphs as a ~15 MB zstd parquet (row groups of 10k, named by the card) and
  * as 8 gzip'd JSON Lines shards in the Hub's naming (no card), serves both from the Hub-shaped
  * test server (in a child process, over local HTTP) and, in the same run, reads each with: the
- * aios hf backend alone (shuffle off, as `datasets` reads; and with --hf-shuffle 1000); aios
+ * aios hf backend alone (shuffle off, as `datasets` reads; its runs alternate with those of
+ * `datasets`, so that both meet the same load; and with --hf-shuffle 1000); aios
  * through the training pipeline (GPT-2 tokens, `--hf-num-workers` 2 and 0); Python's
  * `datasets` in streaming mode from the same server; for parquet also DuckDB from the local
  * file (and over HTTP where its httpfs extension is at hand). Prints a table per path; deletes
@@ -118,11 +119,20 @@ async function measurePath(options: {
   const { path, source, runs, python } = options;
   const notes: string[] = [];
   const table: Line[] = [];
-  log(`${path}: aios hf backend, ${runs} runs (the first in this process is cold)`);
-  const aiosRead: Line = {
-    name: "aios hf backend (rows)",
-    runs: await repeat(runs, () => readWithAios(source)),
-  };
+  // aios and datasets alternate, run by run: on a machine others load, both see the same load.
+  log(`${path}: aios hf backend and Python datasets, ${runs} runs each, alternating`);
+  const aiosRuns: ReadResult[] = [];
+  const pythonRuns: ReadResult[] = [];
+  let version = "";
+  for (let i = 0; i < runs; i++) {
+    aiosRuns.push(await readWithAios(source));
+    if (python.ok) {
+      const r = await readWithDatasets(python.python, source, options.hubEnv(`py-${path}-${i}`));
+      version = r.version;
+      pythonRuns.push(r);
+    }
+  }
+  const aiosRead: Line = { name: "aios hf backend (rows)", runs: aiosRuns };
   table.push(aiosRead);
   log(`${path}: aios hf backend with --hf-shuffle 1000`);
   table.push({
@@ -144,15 +154,8 @@ async function measurePath(options: {
 
   let pythonRead: Line | null = null;
   if (python.ok) {
-    log(`${path}: Python datasets, ${runs} runs (fresh process and cache each)`);
-    let version = "";
-    const results: ReadResult[] = [];
-    for (let i = 0; i < runs; i++) {
-      const r = await readWithDatasets(python.python, source, options.hubEnv(`py-${path}-${i}`));
-      version = r.version;
-      results.push(r);
-    }
-    pythonRead = { name: `Python datasets ${version} (streaming)`, runs: results };
+    // A fresh process and cache each run.
+    pythonRead = { name: `Python datasets ${version} (streaming)`, runs: pythonRuns };
     table.push(pythonRead);
   } else notes.push(`Python datasets skipped: ${python.reason}`);
 
