@@ -2,6 +2,7 @@ import { spawn } from "node:child_process";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { z } from "zod";
+import type { GemmEngine } from "../src/train/gemm-kernel.js";
 import { type BenchModelConfig, modelFlags } from "./configs.js";
 import { type StepTimes, summarizeSteps } from "./stats.js";
 
@@ -11,6 +12,7 @@ const stepRecord = z.object({
   step_time_s: z.number(),
   data_wait_s: z.number(),
   tokens: z.number(),
+  gemm: z.string(),
 });
 type StepRecord = z.infer<typeof stepRecord>;
 
@@ -25,6 +27,8 @@ export interface AiosRunParams {
   readonly steps: number;
   readonly warmupSteps: number;
   readonly workers: number;
+  /** `--gemm`: the run fails unless its records say this engine ran. */
+  readonly gemm: GemmEngine;
   readonly log: (line: string) => void;
 }
 
@@ -56,6 +60,8 @@ export async function runAios(p: AiosRunParams): Promise<AiosRunResult> {
     "0",
     "--workers",
     String(p.workers),
+    "--gemm",
+    p.gemm,
     ...modelFlags(p.model),
   ];
   const started = Date.now();
@@ -78,6 +84,10 @@ export async function runAios(p: AiosRunParams): Promise<AiosRunResult> {
       ok: false,
       reason: `exit ${exit.code ?? exit.signal} after ${wall.toFixed(0)} s:\n${exit.tail}`,
     };
+  }
+  const other = records.find((r) => r.gemm !== p.gemm);
+  if (other !== undefined) {
+    return { ok: false, reason: `asked for --gemm ${p.gemm}, the records say ${other.gemm}` };
   }
   const timed = records.slice(p.warmupSteps);
   if (timed.length === 0) {

@@ -10,7 +10,7 @@ import { DuckDBInstance } from "@duckdb/node-api";
 import { resolveTrainingConfig } from "../src/config/training-config.js";
 import { buildBackend } from "../src/data/build-backend.js";
 import { openSequenceStream } from "../src/data/pipeline/sequence-stream.js";
-import { loadTokenizer } from "../src/data/tokenizer.js";
+import { loadTokenizer } from "../src/data/tokenizer/tokenizer.js";
 import { type ChildExit, runChild } from "./aios-run.js";
 
 export interface ReadResult {
@@ -91,14 +91,15 @@ export async function readAndTokenizeWithAios(
 }
 
 /** GPT-2 encoding of texts already in memory, on this thread: what one worker can do at most. */
-export function tokenizeInMemory(texts: readonly string[]): ReadResult {
-  const tokenizer = loadTokenizer("gpt2");
+export async function tokenizeInMemory(texts: readonly string[]): Promise<ReadResult> {
+  const tokenizer = await loadTokenizer({ kind: "tiktoken", name: "gpt2" });
   const c0 = process.cpuUsage();
   const t0 = performance.now();
   let tokens = 0;
   let bytes = 0;
+  // One text per call, as the pipeline's batches are cut; gpt2 encodes synchronously anyway.
   for (const text of texts) {
-    tokens += tokenizer.encode(text).length + 1;
+    tokens += ((await tokenizer.encodeBatch([text]))[0]?.length ?? 0) + 1;
     bytes += Buffer.byteLength(text);
   }
   return { rows: texts.length, bytes, first: 0, seconds: since(t0), cpu: cpuSince(c0), tokens };

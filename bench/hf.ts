@@ -150,7 +150,7 @@ async function measurePath(options: {
     name: "aios rows + tokens, main thread",
     runs: [await readAndTokenizeWithAios(source, 0)],
   });
-  const ceiling = tokenizeInMemory(options.texts);
+  const ceiling = await tokenizeInMemory(options.texts);
 
   let pythonRead: Line | null = null;
   if (python.ok) {

@@ -24,14 +24,31 @@ export type Outcome<T> =
 /** Kept under node_modules/.cache so that `git clean` and a fresh `npm ci` leave the repo tidy. */
 export const VENV_DIR = join("node_modules", ".cache", "aios-bench-venv");
 
+/**
+ * The PyTorch the baseline is measured with. Pinned to the CPU build: an unpinned `torch`
+ * resolves to a CUDA build from this machine's index (measured.md), a different program.
+ */
+export const TORCH_REQUIREMENT = "torch==2.13.0+cpu";
+const TORCH_VERSION = "2.13.0+cpu";
+
 async function canImportTorch(python: string, root: string): Promise<boolean> {
   const r = await runChild(python, ["-c", "import torch, numpy"], root);
   return r.code === 0;
 }
 
+async function hasPinnedTorch(python: string, root: string): Promise<boolean> {
+  const r = await runChild(
+    python,
+    ["-c", `import torch, numpy; assert torch.__version__ == "${TORCH_VERSION}"`],
+    root,
+  );
+  return r.code === 0;
+}
+
 /**
- * Returns a Python interpreter that can import torch: `override` if given, else the bench venv,
- * created with `python3 -m venv` and `pip install torch numpy` the first time (several minutes).
+ * Returns a Python interpreter that can import torch: `override` if given (any version), else the
+ * bench venv with `TORCH_REQUIREMENT`, created with `python3 -m venv` and pip the first time
+ * (several minutes).
  */
 export async function ensureTorchPython(
   root: string,
@@ -49,25 +66,27 @@ export async function ensureTorchPython(
     () => true,
     () => false,
   );
-  if (exists && (await canImportTorch(python, root))) return { ok: true, value: python };
+  if (exists && (await hasPinnedTorch(python, root))) return { ok: true, value: python };
   if (!exists) {
     log(`creating Python venv ${VENV_DIR}`);
     const made = await runChild("python3", ["-m", "venv", venv], root);
     if (made.code !== 0) return { ok: false, reason: `python3 -m venv failed: ${made.tail}` };
   }
-  log("pip install torch numpy into the venv (several minutes the first time)");
+  log(`pip install ${TORCH_REQUIREMENT} numpy into the venv (several minutes the first time)`);
   const pip = await runChild(
     join(venv, "bin", "pip"),
-    ["install", "--progress-bar", "off", "torch", "numpy"],
+    ["install", "--progress-bar", "off", TORCH_REQUIREMENT, "numpy"],
     root,
     (line) => {
       if (/^(Collecting|Installing|Successfully)/.test(line)) log(`  pip: ${line}`);
     },
   );
-  if (pip.code !== 0) return { ok: false, reason: `pip install torch numpy failed: ${pip.tail}` };
-  return (await canImportTorch(python, root))
+  if (pip.code !== 0) {
+    return { ok: false, reason: `pip install ${TORCH_REQUIREMENT} numpy failed: ${pip.tail}` };
+  }
+  return (await hasPinnedTorch(python, root))
     ? { ok: true, value: python }
-    : { ok: false, reason: "torch installed but cannot be imported" };
+    : { ok: false, reason: `${TORCH_REQUIREMENT} installed but cannot be imported` };
 }
 
 export interface TorchRunParams {

@@ -5,7 +5,8 @@
  * - Configuration: `resolveConfig` (defaults < YAML < values), `resolveTrainingConfig`,
  *   `resolveMemoryConfig`, `loadConfigFile`.
  * - Data: `buildBackend` opens the configured dataset backend (custom, hf, webdataset);
- *   `openSequenceStream` turns it into packed token sequences; `previewSamples`, `writeShards`.
+ *   `openSequenceStream` turns it into packed token sequences; `previewSamples`, `writeShards`;
+ *   `openTokenizer` (any `--model` value: tiktoken encodings, tokenizer.json, Hub model ids).
  * - Training: `trainActV1`, the HRM-ACTV1 trainer behind `aios hrm-hf train-actv1`.
  * - Memory: `createVectorStore` (LanceDB, pgvector, Qdrant behind one `VectorStoreClient`),
  *   `openTraceStore` and `openMotifStore`.
@@ -45,7 +46,17 @@ export {
   type SequenceStream,
   type SequenceStreamOptions,
 } from "./data/pipeline/sequence-stream.js";
-export { loadTokenizer, type Tokenizer } from "./data/tokenizer.js";
+export {
+  openTokenizer,
+  resolveTokenizer,
+  type TokenizerSource,
+  tokenizerSource,
+} from "./data/tokenizer/resolve-tokenizer.js";
+export {
+  loadTokenizer,
+  type Tokenizer,
+  type TokenizerSpec,
+} from "./data/tokenizer/tokenizer.js";
 export type {
   BackendPosition,
   BackendStats,

@@ -77,11 +77,15 @@ function barReporter(stream: NodeJS.WriteStream): ProgressReporter {
 
 function describe(event: TrainEvent): string | null {
   switch (event.kind) {
-    case "start":
+    case "start": {
+      const { gemm } = event;
+      const engine = gemm.engine === "native" ? `native GEMM (${gemm.library})` : "WASM GEMM";
       return (
+        (gemm.fallback === null ? "" : `${gemm.fallback}\n`) +
         `${event.resumed ? "resuming" : "training"} ${event.bundleDir}: steps ${event.firstStep}-${event.lastStep}, ` +
-        `${(event.params / 1e6).toFixed(2)} M parameters, ${event.workers} worker${event.workers === 1 ? "" : "s"}`
+        `${(event.params / 1e6).toFixed(2)} M parameters, ${event.workers} worker${event.workers === 1 ? "" : "s"}, ${engine}`
       );
+    }
     case "step": {
       const r = event.record;
       return (

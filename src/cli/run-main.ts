@@ -1,5 +1,5 @@
 import { type Command, CommanderError } from "commander";
-import { isAiosError } from "../core/errors.js";
+import { isAiosError, oneLine } from "../core/errors.js";
 
 /**
  * Runs the CLI and turns failures into one clear message: an AiosError prints its message and
@@ -19,14 +19,14 @@ export async function runMain(program: Command, argv: readonly string[]): Promis
       return;
     }
     if (isAiosError(error)) {
-      process.stderr.write(`aios: ${error.message}\n`);
-      if (error.hint) process.stderr.write(`hint: ${error.hint}\n`);
+      process.stderr.write(`aios: ${oneLine(error.message)}\n`);
+      if (error.hint) process.stderr.write(`hint: ${oneLine(error.hint)}\n`);
       if (debug && error.stack) process.stderr.write(`${error.stack}\n`);
       process.exitCode = error.exitCode;
       return;
     }
     process.stderr.write(
-      `aios: unexpected error: ${error instanceof Error ? (debug ? error.stack : error.message) : String(error)}\n`,
+      `aios: unexpected error: ${error instanceof Error ? (debug ? error.stack : oneLine(error.message)) : oneLine(String(error))}\n`,
     );
     if (!debug)
       process.stderr.write("hint: run again with --debug for the stack trace, and report it\n");

@@ -25,7 +25,7 @@ export const trainingFields = {
     schema: z.string().min(1).default("gpt2"),
     flag: "model",
     yaml: "train.model",
-    help: "tokenizer: GPT-2 byte-level BPE, shipped with the package (only gpt2 is supported)",
+    help: "tokenizer: gpt2 (GPT-2 BPE) or another tiktoken encoding (cl100k_base, o200k_base, p50k_base, …) shipped with the package; a Hugging Face tokenizer.json, or a directory holding one; or a Hub model id owner/name (fetched like --hf-name: HF_ENDPOINT, --hf-token-env, --hf-cache-dir). The model's vocabulary size and the end-of-sequence id between samples come from it; --resume uses the brain's own",
     group: "data",
   },
   dataset_file: {
@@ -325,6 +325,13 @@ export const trainingFields = {
     flag: "workers",
     yaml: "train.workers",
     help: "data-parallel training workers (one per CPU core)",
+    group: "training",
+  },
+  gemm: {
+    schema: z.enum(["auto", "native", "wasm"]).default("auto"),
+    flag: "gemm",
+    yaml: "train.gemm",
+    help: "compute engine: native (matrix products in a BLAS library such as OpenBLAS, opened at run time, and the other hot loops in C), wasm (TF.js's own kernels) or auto (native when it loads, else wasm, saying why)",
     group: "training",
   },
   eval_file: {

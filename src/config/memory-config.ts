@@ -19,6 +19,9 @@ export const vectorStoreConfigSchema = z.strictObject({
     .default("aios_memory"),
   // Below this many vectors a collection is searched exactly; at it an ANN index is built.
   index_min_rows: z.number().int().min(256).default(50_000),
+  // Embedded stores only (LanceDB writes, a PGlite directory): how long a process waits for
+  // another process's lock before giving up with exit 2. No effect on Qdrant or a server URL.
+  lock_timeout_s: z.number().min(0).default(30),
   qdrant: z
     .strictObject({
       host: z.string().min(1).default("localhost"),

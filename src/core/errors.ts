@@ -13,6 +13,8 @@ export type AiosErrorCode =
   | "DATASET_CARD"
   /** A dataset file holds bytes that are not valid in its encoding (`--encoding-errors strict`). */
   | "DATASET_ENCODING"
+  /** `--model` names a tokenizer that cannot be used: missing, malformed, unsupported, no EOS. */
+  | "TOKENIZER"
   | "CHECKPOINT"
   | "TRAINING"
   | "SHARD_READ"
@@ -31,6 +33,11 @@ export type AiosErrorCode =
   | "VECTOR_STORE_DISABLED"
   /** The store refused an operation or holds data this version cannot read. */
   | "VECTOR_STORE"
+  /**
+   * Another process holds the embedded store (its lock file) past the wait, or concurrent
+   * writers kept preempting a LanceDB commit; nothing of the operation was written.
+   */
+  | "VECTOR_STORE_BUSY"
   /** A vector backup file is not in the format `vs-backup` writes. */
   | "VECTOR_BACKUP";
 
@@ -50,6 +57,20 @@ export class AiosError extends Error {
     this.hint = options.hint;
     this.exitCode = options.exitCode ?? 2;
   }
+}
+
+/**
+ * `text` on one line: line breaks and other control characters, which parsers' messages and
+ * text quoted from a file may hold (V8's JSON.parse quotes the input it rejects), written as
+ * `\n`, `\r`, `\u001b`, so that a message stays the one line read after `aios: ` or `warning: `.
+ */
+export function oneLine(text: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: matching them is the point.
+  return text.replace(/[\u0000-\u0008\u000a-\u001f\u007f]/g, (c) => {
+    if (c === "\n") return "\\n";
+    if (c === "\r") return "\\r";
+    return `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`;
+  });
 }
 
 export function isAiosError(error: unknown): error is AiosError {

@@ -1,6 +1,6 @@
 import { parseHfDataFiles } from "../config/hf-data-files.js";
 import type { TrainingConfig } from "../config/training-config.js";
-import { AiosError } from "../core/errors.js";
+import { AiosError, oneLine } from "../core/errors.js";
 import { openCustomBackend } from "./custom/custom-backend.js";
 import { openHfBackend } from "./hf/hf-backend.js";
 import type { DownloadProgress } from "./hf/hf-cache.js";
@@ -114,11 +114,11 @@ function requireDatasetFile(config: TrainingConfig): string {
 }
 
 function warnOnStderr(message: string): void {
-  process.stderr.write(`warning: ${message}\n`);
+  process.stderr.write(`warning: ${oneLine(message)}\n`);
 }
 
 function noteOnStderr(message: string): void {
-  process.stderr.write(`note: ${message}\n`);
+  process.stderr.write(`note: ${oneLine(message)}\n`);
 }
 
 function logOnStderr(message: string): void {

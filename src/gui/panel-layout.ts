@@ -57,15 +57,25 @@ const SECTIONS: readonly {
   },
   {
     id: "model",
-    title: "Model size",
+    title: "Model",
     backend: null,
-    keys: ["hidden_size", "num_heads", "expansion", "h_layers", "l_layers", "h_cycles", "l_cycles"],
+    keys: [
+      "model",
+      "hidden_size",
+      "num_heads",
+      "expansion",
+      "h_layers",
+      "l_layers",
+      "h_cycles",
+      "l_cycles",
+    ],
   },
   { id: "run", title: "Run", backend: null, keys: ["brain_name", "resume"] },
 ];
 
 const LABELS: Partial<Record<TrainingFieldKey, string>> = {
   dataset_file: "Dataset file/dir or URI",
+  model: "Tokenizer",
   ascii_only: "ASCII only",
   wds_shuffle: "Shuffle buffer",
   hf_shuffle: "Row shuffle buffer",
@@ -87,6 +97,7 @@ const WIDE: ReadonlySet<TrainingFieldKey> = new Set([
   "hf_cache_dir",
   "hf_data_files",
   "log_file",
+  "model",
 ]);
 
 /** Every training field the panel shows. */

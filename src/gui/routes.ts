@@ -13,7 +13,7 @@ import { formView } from "./panel-layout.js";
 import type { GuiStateStore } from "./state-store.js";
 import { sendStatic } from "./static-files.js";
 import type { TrainingRunner } from "./training-runner.js";
-import { checkForm } from "./validate-form.js";
+import { checkForm, checkTokenizer } from "./validate-form.js";
 
 export interface GuiContext {
   readonly state: GuiStateStore;
@@ -51,20 +51,31 @@ const routes: Record<string, Handler> = {
   "GET /api/state": async (ctx, _req, res) => sendJson(res, 200, await ctx.state.get()),
   "PUT /api/state": async (ctx, req, res) =>
     sendJson(res, 200, await ctx.state.set(await readJson(req))),
-  "POST /api/validate": async (_ctx, req, res) =>
-    sendJson(res, 200, checkForm(await formValues(req))),
+  "POST /api/validate": async (_ctx, req, res) => {
+    const check = checkForm(await formValues(req));
+    if (!check.ok) return sendJson(res, 200, check);
+    const tokenizer = await checkTokenizer(check.config);
+    sendJson(res, 200, tokenizer.ok ? check : tokenizer);
+  },
   "POST /api/estimate/dataset": async (_ctx, req, res) => {
     const check = checkForm(await formValues(req));
     if (!check.ok) return sendJson(res, 200, check);
+    const tokenizer = await checkTokenizer(check.config);
+    if (!tokenizer.ok) return sendJson(res, 200, tokenizer);
     sendJson(res, 200, {
       ok: true,
-      estimate: await estimateDataset(check.config, PREVIEW_SAMPLES),
+      estimate: await estimateDataset(check.config, tokenizer.tokenizer, PREVIEW_SAMPLES),
     });
   },
   "POST /api/estimate/memory": async (_ctx, req, res) => {
     const check = checkForm(await formValues(req), { requireDataset: false });
     if (!check.ok) return sendJson(res, 200, check);
-    sendJson(res, 200, { ok: true, estimate: estimateTrainingMemory(check.config) });
+    const tokenizer = await checkTokenizer(check.config);
+    if (!tokenizer.ok) return sendJson(res, 200, tokenizer);
+    sendJson(res, 200, {
+      ok: true,
+      estimate: estimateTrainingMemory(check.config, tokenizer.tokenizer.vocabSize),
+    });
   },
   "POST /api/train/start": async (ctx, req, res) => {
     const check = checkForm(await formValues(req));

@@ -4,6 +4,8 @@ import {
   type TrainingConfig,
 } from "../config/training-config.js";
 import { isAiosError } from "../core/errors.js";
+import { openTokenizer, tokenizerSource } from "../data/tokenizer/resolve-tokenizer.js";
+import type { Tokenizer } from "../data/tokenizer/tokenizer.js";
 import type { FieldProblem, FormValues } from "./api-types.js";
 import { rawConfigFromForm } from "./form-values.js";
 
@@ -36,5 +38,34 @@ export function checkForm(
       };
     }
     throw error;
+  }
+}
+
+/** Errors of `openTokenizer` that are about the value of `--model` (or the Hub it names). */
+const TOKENIZER_PROBLEMS: ReadonlySet<string> = new Set([
+  "TOKENIZER",
+  "CONFIG_INVALID",
+  "HUB_AUTH",
+  "HUB_REQUEST",
+]);
+
+/**
+ * The tokenizer the panel's Tokenizer field names, opened as the CLI opens it (a Hub model is
+ * fetched into the cache once); what is wrong with it is a problem shown beside that field.
+ */
+export async function checkTokenizer(
+  config: TrainingConfig,
+): Promise<
+  | { readonly ok: true; readonly tokenizer: Tokenizer }
+  | { readonly ok: false; readonly problems: readonly FieldProblem[] }
+> {
+  try {
+    return { ok: true, tokenizer: await openTokenizer(config.model, tokenizerSource(config)) };
+  } catch (error) {
+    if (!isAiosError(error) || !TOKENIZER_PROBLEMS.has(error.code)) throw error;
+    return {
+      ok: false,
+      problems: [{ key: "model", message: error.message, fix: error.hint ?? "" }],
+    };
   }
 }

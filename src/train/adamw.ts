@@ -36,21 +36,69 @@ function trainableRanges(
   return out;
 }
 
+/**
+ * The loops of the optimizer over `[start, end)` of flat float32 buffers. `jsLoops` is the
+ * reference; the native addon's (src/train/native-gemm.ts) compute the same double-precision
+ * operations in the same order, bit for bit, several times faster.
+ */
+export interface OptimizerLoops {
+  /** Σ x[i]² in double, in index order. */
+  sumOfSquares(x: Float32Array, start: number, end: number): number;
+  /** `target[i] += source[i]`. */
+  addInto(target: Float32Array, source: Float32Array, start: number, end: number): void;
+  /** One AdamW update of the range; coefficients as computed in `adamwUpdate`. */
+  adamw(
+    params: Float32Array,
+    grads: Float32Array,
+    m: Float32Array,
+    v: Float32Array,
+    start: number,
+    end: number,
+    gradScale: number,
+    beta1: number,
+    beta2: number,
+    stepSize: number,
+    sqrtC2: number,
+    eps: number,
+    decay: number,
+  ): void;
+}
+
+export const jsLoops: OptimizerLoops = {
+  sumOfSquares(x, start, end) {
+    // A local accumulator: hot loops must not write to variables captured by closures.
+    let sum = 0;
+    for (let i = start; i < end; i++) {
+      const g = x[i] as number;
+      sum += g * g;
+    }
+    return sum;
+  },
+  addInto(target, source, start, end) {
+    for (let i = start; i < end; i++) target[i] = (target[i] as number) + (source[i] as number);
+  },
+  adamw(params, grads, m, v, start, end, gradScale, beta1, beta2, stepSize, sqrtC2, eps, decay) {
+    for (let i = start; i < end; i++) {
+      const g = (grads[i] as number) * gradScale;
+      const mi = beta1 * (m[i] as number) + (1 - beta1) * g;
+      const vi = beta2 * (v[i] as number) + (1 - beta2) * g * g;
+      m[i] = mi;
+      v[i] = vi;
+      params[i] = (params[i] as number) * decay - (stepSize * mi) / (Math.sqrt(vi) / sqrtC2 + eps);
+    }
+  },
+};
+
 /** Σ g² over the trainable entries of `range` (the whole buffer by default). */
 export function sumOfSquares(
   layout: ParamLayout,
   grads: Float32Array,
   range: FlatRange = { start: 0, end: layout.total },
+  loops: OptimizerLoops = jsLoops,
 ): number {
   let total = 0;
   for (const { start, end } of trainableRanges(layout, range)) {
-    // A local accumulator: hot loops must not write to variables captured by closures.
-    let sum = 0;
-    for (let i = start; i < end; i++) {
-      const g = grads[i] as number;
-      sum += g * g;
-    }
-    total += sum;
+    total += loops.sumOfSquares(grads, start, end);
   }
   return total;
 }
@@ -59,6 +107,7 @@ export function sumOfSquares(
  * AdamW on flat float32 buffers, in plain JS: weights and moments live outside TF in shared
  * memory, and each replica updates its own range of them in parallel, one pass per buffer.
  * `step` is 1-based (bias correction). Gradients are scaled by `gradScale` first (clipping).
+ * `loops` runs the per-element work (JS, or the native addon's bit-identical loops).
  */
 export function adamwUpdate(
   layout: ParamLayout,
@@ -70,6 +119,7 @@ export function adamwUpdate(
   gradScale: number,
   settings: AdamWSettings,
   range: FlatRange = { start: 0, end: layout.total },
+  loops: OptimizerLoops = jsLoops,
 ): void {
   const { lr, weightDecay } = settings;
   const c1 = 1 - ADAM_BETA1 ** step;
@@ -78,14 +128,20 @@ export function adamwUpdate(
   const sqrtC2 = Math.sqrt(c2);
   for (const { start, end, decay: decayed } of trainableRanges(layout, range)) {
     const decay = decayed ? 1 - lr * weightDecay : 1;
-    for (let i = start; i < end; i++) {
-      const g = (grads[i] as number) * gradScale;
-      const mi = ADAM_BETA1 * (m[i] as number) + (1 - ADAM_BETA1) * g;
-      const vi = ADAM_BETA2 * (v[i] as number) + (1 - ADAM_BETA2) * g * g;
-      m[i] = mi;
-      v[i] = vi;
-      params[i] =
-        (params[i] as number) * decay - (stepSize * mi) / (Math.sqrt(vi) / sqrtC2 + ADAM_EPS);
-    }
+    loops.adamw(
+      params,
+      grads,
+      m,
+      v,
+      start,
+      end,
+      gradScale,
+      ADAM_BETA1,
+      ADAM_BETA2,
+      stepSize,
+      sqrtC2,
+      ADAM_EPS,
+      decay,
+    );
   }
 }

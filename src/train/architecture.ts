@@ -1,9 +1,5 @@
 import type { TrainingConfig } from "../config/training-config.js";
 
-/** GPT-2 BPE (r50k_base). */
-export const VOCAB_SIZE = 50257;
-export const EOT_ID = 50256;
-
 /** What fixes the weights' shapes and the computation: the `config.json` of a bundle. */
 export interface Architecture {
   readonly hidden_size: number;
@@ -33,7 +29,8 @@ export const ARCHITECTURE_KEYS = [
   "halt_max_steps",
 ] as const satisfies readonly (keyof Architecture)[];
 
-export function architectureOf(config: TrainingConfig): Architecture {
+/** The architecture `config` asks for, over a tokenizer of `vocabSize` ids (`Tokenizer.vocabSize`). */
+export function architectureOf(config: TrainingConfig, vocabSize: number): Architecture {
   return {
     hidden_size: config.hidden_size,
     num_heads: config.num_heads,
@@ -44,7 +41,7 @@ export function architectureOf(config: TrainingConfig): Architecture {
     l_cycles: config.l_cycles,
     pos_encodings: config.pos_encodings,
     max_seq_len: config.max_seq_len,
-    vocab_size: VOCAB_SIZE,
+    vocab_size: vocabSize,
     halt_max_steps: config.halt_max_steps,
   };
 }

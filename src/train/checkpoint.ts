@@ -13,8 +13,13 @@ export interface CheckpointState {
   /** Optimizer steps done so far (the last metrics record's `step`). */
   readonly step: number;
   readonly arch: Architecture;
-  /** Canonical tokenizer name (`gpt2`); absent in checkpoints written before it was recorded. */
+  /**
+   * The tokenizer's name (`gpt2`, `cl100k_base`, the path or Hub id `--model` gave); absent in
+   * checkpoints written before it was recorded, which all used GPT-2.
+   */
   readonly tokenizer?: string;
+  /** For a tokenizer.json tokenizer, the SHA-256 of its files: its identity (`tokenizer/`). */
+  readonly tokenizer_sha256?: string;
   /** Position after the last sequence taken from the data stream; null before the first. */
   readonly position: StreamPosition | null;
   readonly rows: readonly (SavedActRow | null)[];

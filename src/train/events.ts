@@ -1,4 +1,5 @@
 import type { SequenceStreamStats } from "../data/pipeline/sequence-stream.js";
+import type { GemmSelection } from "./gemm-kernel.js";
 import type { EvalRecord, StepRecord, TraceRecord } from "./metrics-log.js";
 
 /** What the trainer reports while it runs; the CLI turns these into a progress bar or lines. */
@@ -11,6 +12,8 @@ export type TrainEvent =
       readonly workers: number;
       readonly resumed: boolean;
       readonly bundleDir: string;
+      /** The matrix-product engine, and why `--gemm auto` fell back to WASM if it did. */
+      readonly gemm: GemmSelection;
     }
   | { readonly kind: "step"; readonly record: StepRecord; readonly lastStep: number }
   | { readonly kind: "checkpoint"; readonly step: number; readonly dir: string }

@@ -25,7 +25,8 @@ export interface TrainingMemoryEstimate {
 
 /**
  * The memory estimator of the training panel: exact for weights, optimizer and gradients (the
- * buffers `ReplicaPool` allocates), an order of magnitude for activations.
+ * buffers `ReplicaPool` allocates), an order of magnitude for activations. `vocabSize` is the
+ * tokenizer's (`Tokenizer.vocabSize`): it sets the embedding and output layers.
  */
 export function estimateTrainingMemory(
   config: Pick<
@@ -43,8 +44,9 @@ export function estimateTrainingMemory(
     | "batch_size"
     | "workers"
   >,
+  vocabSize: number,
 ): TrainingMemoryEstimate {
-  const arch = architectureOf(config as TrainingConfig);
+  const arch = architectureOf(config as TrainingConfig, vocabSize);
   const layout = paramLayout(arch);
   const workers = Math.min(config.workers, config.batch_size);
   const total = layout.total;

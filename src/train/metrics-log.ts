@@ -1,6 +1,7 @@
 import { appendFile, mkdir } from "node:fs/promises";
 import { dirname } from "node:path";
 import { AiosError } from "../core/errors.js";
+import type { GemmEngine } from "./gemm-kernel.js";
 
 /** One optimizer step, as appended to the metrics JSONL (fields documented in the README). */
 export interface StepRecord {
@@ -28,6 +29,8 @@ export interface StepRecord {
    */
   readonly skipped_samples: number;
   readonly backend: string;
+  /** The engine of the matrix products: `native` (a BLAS library) or `wasm` (`--gemm`). */
+  readonly gemm: GemmEngine;
   readonly brain: string;
   readonly ts: string;
 }

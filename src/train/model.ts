@@ -3,7 +3,7 @@ import type { Architecture, ParamLayout } from "./architecture.js";
 import { paramLayout } from "./architecture.js";
 import { type AttentionEdgeSum, topAttentionEdges } from "./attention-edges.js";
 import { bceWithLogits, type LmHeadSide, lmHeadNll, untaped } from "./lm-loss.js";
-import { batchMatMul, matMul2d as mm } from "./matmul.js";
+import { batchMatMul, batchMatMulBT, matMul2d as mm } from "./matmul.js";
 import { heapView } from "./tf-setup.js";
 
 const RMS_EPS = 1e-5;
@@ -67,7 +67,7 @@ export class HrmModel {
   private readonly T: number;
   private readonly d: number;
   private readonly headDim: number;
-  private readonly rope: { cos: tf.Tensor2D; sin: tf.Tensor2D } | null;
+  private readonly rope: RopeTables | null;
   private readonly sinusoid: tf.Tensor2D | null;
   private readonly causalMask: tf.Tensor2D;
   private carry: Carry | null = null;
@@ -153,9 +153,11 @@ export class HrmModel {
       q = applyRope(q, this.rope);
       k = applyRope(k, this.rope);
     }
-    const kT = tf.transpose(tf.reshape(k, [r * nh, T, hd]), [0, 2, 1]);
     const scores = tf.add(
-      tf.mul(batchMatMul(tf.reshape(q, [r * nh, T, hd]), kT), 1 / Math.sqrt(hd)),
+      tf.mul(
+        batchMatMulBT(tf.reshape(q, [r * nh, T, hd]), tf.reshape(k, [r * nh, T, hd])),
+        1 / Math.sqrt(hd),
+      ),
       this.causalMask,
     );
     const probs = tf.softmax(scores);
@@ -219,10 +221,9 @@ export class HrmModel {
   }
 
   private initialCarry(rows: number): Carry {
-    return tf.tidy(() => ({
-      zH: tf.broadcastTo(this.w("h_init"), [rows, this.T, this.d]) as tf.Tensor3D,
-      zL: tf.broadcastTo(this.w("l_init"), [rows, this.T, this.d]) as tf.Tensor3D,
-    }));
+    // A broadcasting add: the WASM Tile kernel behind broadcastTo is 4x slower.
+    const spread = (w: tf.Tensor) => tf.add(tf.zeros([rows, this.T, this.d]), w) as tf.Tensor3D;
+    return tf.tidy(() => ({ zH: spread(this.w("h_init")), zL: spread(this.w("l_init")) }));
   }
 
   /** Restart the rows marked in `reset` from h_init / l_init; others keep their carry. */
@@ -438,6 +439,7 @@ export class HrmModel {
     for (const v of this.weights.values()) v.dispose();
     this.rope?.cos.dispose();
     this.rope?.sin.dispose();
+    this.rope?.rotateHalf.dispose();
     this.sinusoid?.dispose();
     this.causalMask.dispose();
   }
@@ -458,8 +460,15 @@ function rmsNorm(x: tf.Tensor): tf.Tensor3D {
   return tf.mul(x, tf.rsqrt(tf.add(tf.mean(tf.square(x), -1, true), RMS_EPS))) as tf.Tensor3D;
 }
 
+interface RopeTables {
+  readonly cos: tf.Tensor2D;
+  readonly sin: tf.Tensor2D;
+  /** `[hd, hd]`: `x @ rotateHalf = [-x₂, x₁]`. */
+  readonly rotateHalf: tf.Tensor2D;
+}
+
 /** cos / sin `[T, hd]` with the frequencies repeated over both halves (HRM's RoPE). */
-function ropeTables(T: number, hd: number): { cos: tf.Tensor2D; sin: tf.Tensor2D } {
+function ropeTables(T: number, hd: number): RopeTables {
   const half = hd / 2;
   const cos = new Float32Array(T * hd);
   const sin = new Float32Array(T * hd);
@@ -472,17 +481,25 @@ function ropeTables(T: number, hd: number): { cos: tf.Tensor2D; sin: tf.Tensor2D
       }
     }
   }
-  return { cos: tf.tensor2d(cos, [T, hd]), sin: tf.tensor2d(sin, [T, hd]) };
+  const rotate = new Float32Array(hd * hd);
+  for (let i = 0; i < half; i++) {
+    rotate[(i + half) * hd + i] = -1; // out[i] = -x[i + half]
+    rotate[i * hd + i + half] = 1; // out[i + half] = x[i]
+  }
+  return {
+    cos: tf.tensor2d(cos, [T, hd]),
+    sin: tf.tensor2d(sin, [T, hd]),
+    rotateHalf: tf.tensor2d(rotate, [hd, hd]),
+  };
 }
 
-/** `x·cos + [-x₂, x₁]·sin` on `[r, nh, T, hd]`. */
-function applyRope(x: tf.Tensor, rope: { cos: tf.Tensor2D; sin: tf.Tensor2D }): tf.Tensor {
-  const hd = x.shape[3] as number;
-  const half = hd / 2;
-  const [r, nh, T] = x.shape as [number, number, number, number];
-  const x1 = tf.slice(x, [0, 0, 0, 0], [r, nh, T, half]);
-  const x2 = tf.slice(x, [0, 0, 0, half], [r, nh, T, half]);
-  const rotated = tf.concat([tf.neg(x2), x1], 3);
+/**
+ * `x·cos + [-x₂, x₁]·sin` on `[r, nh, T, hd]`. The half rotation is a product with a signed
+ * permutation matrix: exact (one ±1 term per output), and one GEMM instead of two strided
+ * slices, a negation and a concatenation (4x faster on WASM, more with the native GEMM).
+ */
+function applyRope(x: tf.Tensor, rope: RopeTables): tf.Tensor {
+  const rotated = mm(x, rope.rotateHalf);
   return tf.add(tf.mul(x, rope.cos), tf.mul(rotated, rope.sin));
 }
 

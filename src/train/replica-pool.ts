@@ -3,6 +3,7 @@ import { AiosError } from "../core/errors.js";
 import { startWorker } from "../core/worker-entry.js";
 import type { AdamWSettings } from "./adamw.js";
 import type { Architecture, ParamLayout } from "./architecture.js";
+import type { GemmEngine } from "./gemm-kernel.js";
 import type { EvalResult, SegmentResult } from "./model.js";
 import type { ReplicaReply, ReplicaRequest } from "./replica-protocol.js";
 
@@ -60,6 +61,7 @@ export class ReplicaPool {
     layout: ParamLayout,
     state: SharedTrainingState,
     count: number,
+    gemm: GemmEngine,
   ): Promise<ReplicaPool> {
     for (const [name, array] of Object.entries(state)) {
       if (!(array.buffer instanceof SharedArrayBuffer)) {
@@ -81,6 +83,7 @@ export class ReplicaPool {
           gradSum,
           index,
           owned: range,
+          gemm,
         },
       }),
     );

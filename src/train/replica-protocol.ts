@@ -1,5 +1,6 @@
 import type { FlatRange } from "./adamw.js";
 import type { Architecture } from "./architecture.js";
+import type { GemmEngine } from "./gemm-kernel.js";
 import type { EvalResult, SegmentInput, SegmentResult } from "./model.js";
 
 /**
@@ -19,6 +20,8 @@ export interface ReplicaInit {
   readonly gradSum: SharedArrayBuffer;
   readonly index: number;
   readonly owned: FlatRange;
+  /** The engine of every matrix product, resolved once by the trainer (`--gemm`). */
+  readonly gemm: GemmEngine;
 }
 
 export type ReplicaRequest =

@@ -5,9 +5,11 @@
  * sharded optimizer).
  */
 import { parentPort, workerData } from "node:worker_threads";
-import { adamwUpdate, sumOfSquares } from "./adamw.js";
+import { adamwUpdate, jsLoops, type OptimizerLoops, sumOfSquares } from "./adamw.js";
 import { paramLayout } from "./architecture.js";
+import { useGemm } from "./gemm-kernel.js";
 import { HrmModel } from "./model.js";
+import { loadNativeGemm } from "./native-gemm.js";
 import type { ReplicaInit, ReplicaReply, ReplicaRequest } from "./replica-protocol.js";
 import { initTensorflow } from "./tf-setup.js";
 
@@ -26,18 +28,25 @@ function reply(message: ReplicaReply): void {
 }
 
 /** gradSum[owned] = Σ over replicas of their gradients there; returns Σ g² of trainable entries. */
-function reduceOwned(): number {
+function reduceOwned(loops: OptimizerLoops): number {
   const { start, end } = init.owned;
   const [first, ...rest] = allGrads as [Float32Array, ...Float32Array[]];
   gradSum.set(first.subarray(start, end), start);
-  for (const g of rest) {
-    for (let i = start; i < end; i++) gradSum[i] = (gradSum[i] as number) + (g[i] as number);
-  }
-  return sumOfSquares(layout, gradSum, init.owned);
+  for (const g of rest) loops.addInto(gradSum, g, start, end);
+  return sumOfSquares(layout, gradSum, init.owned, loops);
+}
+
+/** The native engine runs the optimizer's loops in C too (bit-identical, faster). */
+function optimizerLoops(): OptimizerLoops {
+  if (init.gemm !== "native") return jsLoops;
+  const load = loadNativeGemm();
+  return load.ok ? load.native.loops : jsLoops;
 }
 
 try {
   await initTensorflow();
+  useGemm(init.gemm);
+  const loops = optimizerLoops();
   const model = new HrmModel(init.arch, params, allGrads[init.index]);
   port.on("message", (request: ReplicaRequest) => {
     try {
@@ -53,7 +62,7 @@ try {
           reply({ kind: "evaluate", result: model.evaluate(request.ids, request.rows) });
           break;
         case "reduce":
-          reply({ kind: "reduced", sumOfSquares: reduceOwned() });
+          reply({ kind: "reduced", sumOfSquares: reduceOwned(loops) });
           break;
         case "update":
           adamwUpdate(
@@ -66,6 +75,7 @@ try {
             request.gradScale,
             request,
             init.owned,
+            loops,
           );
           reply({ kind: "done" });
           break;

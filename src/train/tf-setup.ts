@@ -19,6 +19,7 @@ export function initTensorflow(): Promise<void> {
   ready ??= (async () => {
     setThreadsCount(1);
     registerUnsortedSegmentSum();
+    registerSharedIdentity();
     const ok = await tf.setBackend("wasm");
     if (!ok || tf.getBackend() !== "wasm") {
       throw new AiosError("TRAINING", "the TF.js WASM backend failed to start", {
@@ -62,6 +63,26 @@ function registerUnsortedSegmentSum(): void {
         }
       }
       return out;
+    },
+  });
+}
+
+/**
+ * `Identity` (`tf.clone`) sharing its input's memory, as the CPU backend's does, instead of the
+ * WASM kernel's copy. Autodiff clones every tensor a custom gradient saves, so the copy cost a
+ * full pass over the `[N, V]` probabilities and the head weights every step (~10 ms at the
+ * defaults). TF.js tensors are immutable and every write into the heap here goes into an
+ * output just made (`makeOutput`), so sharing is safe.
+ */
+function registerSharedIdentity(): void {
+  tf.unregisterKernel("Identity", "wasm");
+  tf.registerKernel({
+    kernelName: "Identity",
+    backendName: "wasm",
+    kernelFunc: ({ inputs, backend }) => {
+      const x = inputs.x as tf.TensorInfo;
+      (backend as BackendWasm).incRef(x.dataId);
+      return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
     },
   });
 }

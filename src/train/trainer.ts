@@ -5,7 +5,12 @@ import type { TrainingConfig } from "../config/training-config.js";
 import { AiosError } from "../core/errors.js";
 import { Prng } from "../core/prng.js";
 import type { SequenceStream } from "../data/pipeline/sequence-stream.js";
-import { loadTokenizer } from "../data/tokenizer.js";
+import { openTokenizer, tokenizerSource } from "../data/tokenizer/resolve-tokenizer.js";
+import {
+  type Tokenizer,
+  type TokenizerSpec,
+  tokenizerIdentity,
+} from "../data/tokenizer/tokenizer.js";
 import type { StreamPosition } from "../data/types.js";
 import { ActBatch } from "./act-batch.js";
 import { learningRate } from "./adamw.js";
@@ -20,6 +25,7 @@ import {
   type BundlePaths,
   bundlePaths,
   type SessionSummary,
+  saveBundleTokenizer,
   writeBundle,
 } from "./bundle.js";
 import {
@@ -29,6 +35,7 @@ import {
   saveCheckpoint,
 } from "./checkpoint.js";
 import type { TrainEvent } from "./events.js";
+import { type GemmEngine, resolveGemm } from "./gemm-kernel.js";
 import { initialParams } from "./init.js";
 import { type EvalRecord, MetricsLog, type ResumeRecord, type StepRecord } from "./metrics-log.js";
 import { ReplicaPool } from "./replica-pool.js";
@@ -39,6 +46,11 @@ export interface TrainOptions {
   readonly config: TrainingConfig;
   /** The `memory:` section; `persistent_traces` turns trace capture and warm start on. Default: all off. */
   readonly memory?: MemoryConfig;
+  /**
+   * The tokenizer the sequences were made with (`RunPlan.tokenizer`, loaded): its vocabulary
+   * sizes the model, and the brain keeps it. Default: the one `config.model` names.
+   */
+  readonly tokenizer?: Tokenizer;
   /** The training stream, continuing after `from` (null: from the start). It loops over epochs. */
   readonly openSequences: (from: StreamPosition | null) => SequenceStream;
   /** A finite stream of held-out sequences (`--eval-file`), or null. */
@@ -74,14 +86,17 @@ interface RunState {
  */
 export async function trainActV1(options: TrainOptions): Promise<TrainSummary> {
   const { config } = options;
-  const arch = architectureOf(config);
+  const tokenizer =
+    options.tokenizer ?? (await openTokenizer(config.model, tokenizerSource(config)));
+  const arch = architectureOf(config, tokenizer.vocabSize);
   const layout = paramLayout(arch);
   const paths = bundlePaths(config);
+  // First: `--gemm native` without a BLAS must fail before anything is written.
+  const gemm = resolveGemm(config.gemm);
   const startedAt = new Date().toISOString();
   const state = config.resume
-    ? await resumeState(paths, arch, layout, config)
+    ? await resumeState(paths, arch, layout, config, tokenizer.spec)
     : await freshState(paths, layout, config);
-  const tokenizer = loadTokenizer(config.model).name;
   const firstStep = state.step + 1;
   const lastStep = state.step + config.steps;
   const log = new MetricsLog(config.log_file);
@@ -111,7 +126,7 @@ export async function trainActV1(options: TrainOptions): Promise<TrainSummary> {
       await log.append(warm);
       options.onEvent({ kind: "traces", record: warm });
     }
-    pool = await ReplicaPool.start(arch, layout, { params, m, v }, config.workers);
+    pool = await ReplicaPool.start(arch, layout, { params, m, v }, config.workers, gemm.engine);
     options.onEvent({
       kind: "start",
       firstStep,
@@ -120,9 +135,14 @@ export async function trainActV1(options: TrainOptions): Promise<TrainSummary> {
       workers: pool.size,
       resumed: config.resume,
       bundleDir: paths.dir,
+      gemm,
     });
+    let tokenizerSaved = false;
     const checkpoint = async () => {
-      await saveCheckpoint(paths.checkpoints, checkpointOf(state, arch, tokenizer));
+      // The brain's tokenizer files go first: a checkpoint is only resumable with them.
+      if (!tokenizerSaved) await saveBundleTokenizer(paths, tokenizer.spec);
+      tokenizerSaved = true;
+      await saveCheckpoint(paths.checkpoints, checkpointOf(state, arch, tokenizer.spec));
       options.onEvent({ kind: "checkpoint", step: state.step, dir: paths.checkpoints });
     };
     const stopReason = await trainSteps(
@@ -134,6 +154,7 @@ export async function trainActV1(options: TrainOptions): Promise<TrainSummary> {
       lastStep,
       checkpoint,
       traces,
+      gemm.engine,
     );
     options.onEvent({ kind: "data", final: true, step: state.step, stats: feed.stats() });
     await checkpoint();
@@ -150,6 +171,7 @@ export async function trainActV1(options: TrainOptions): Promise<TrainSummary> {
     }
     await writeBundle(paths, {
       config,
+      tokenizer,
       arch,
       layout,
       params: state.params,
@@ -159,6 +181,7 @@ export async function trainActV1(options: TrainOptions): Promise<TrainSummary> {
         stop_reason: stopReason,
         dataset: config.dataset_file ?? config.hf_name ?? config.wds_pattern ?? "",
         log_file: config.log_file,
+        gemm: gemm.engine,
         started_at: startedAt,
         finished_at: new Date().toISOString(),
       },
@@ -190,6 +213,7 @@ async function trainSteps(
   lastStep: number,
   checkpoint: () => Promise<void>,
   traces: TraceSync | null,
+  gemm: GemmEngine,
 ): Promise<SessionSummary["stop_reason"]> {
   const { config } = options;
   const T = config.max_seq_len;
@@ -258,6 +282,7 @@ async function trainSteps(
         data_wait_s: dataWaitMs / 1000,
         skipped_samples: skipped,
         backend: config.dataset_backend,
+        gemm,
         brain: config.brain_name,
         ts: new Date().toISOString(),
       };
@@ -317,17 +342,20 @@ async function resumeState(
   arch: Architecture,
   layout: ParamLayout,
   config: TrainingConfig,
+  tokenizer: TokenizerSpec,
 ): Promise<RunState> {
   const checkpoint = await loadCheckpoint(paths.checkpoints);
+  const saved = checkpoint.state;
   // Checkpoints written before the tokenizer was recorded all used GPT-2, the only one there was.
-  const savedTokenizer = checkpoint.state.tokenizer ?? "gpt2";
-  const tokenizer = loadTokenizer(config.model).name;
-  if (savedTokenizer !== tokenizer) {
+  const savedName = saved.tokenizer ?? "gpt2";
+  const savedIdentity =
+    saved.tokenizer_sha256 === undefined ? savedName : `sha256:${saved.tokenizer_sha256}`;
+  if (savedIdentity !== tokenizerIdentity(tokenizer)) {
     throw new AiosError(
       "CHECKPOINT",
-      `--resume: brain "${config.brain_name}" was trained with the tokenizer ${savedTokenizer}, --model is ${tokenizer}`,
+      `--resume: brain "${config.brain_name}" was trained with the tokenizer ${savedName}, this run's is ${tokenizer.name}${tokenizer.kind === "tokenizer.json" && saved.tokenizer_sha256 !== undefined ? ", whose files differ (SHA-256)" : ""}`,
       {
-        hint: `pass --model ${savedTokenizer}, or a new --brain-name`,
+        hint: "leave --model out when resuming (the brain's own tokenizer is used), or start a new --brain-name",
       },
     );
   }
@@ -370,7 +398,7 @@ async function resumeState(
   };
 }
 
-function checkpointOf(state: RunState, arch: Architecture, tokenizer: string): Checkpoint {
+function checkpointOf(state: RunState, arch: Architecture, tokenizer: TokenizerSpec): Checkpoint {
   return {
     params: state.params,
     m: state.m,
@@ -379,7 +407,8 @@ function checkpointOf(state: RunState, arch: Architecture, tokenizer: string): C
       version: 1,
       step: state.step,
       arch,
-      tokenizer,
+      tokenizer: tokenizer.name,
+      ...(tokenizer.kind === "tokenizer.json" ? { tokenizer_sha256: tokenizer.sha256 } : {}),
       position: state.position,
       rows: state.batch.save(),
       prng: state.prng.state(),

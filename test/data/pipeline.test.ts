@@ -1,11 +1,16 @@
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { openCustomBackend } from "../../src/data/custom/custom-backend.js";
 import { openSequenceStream } from "../../src/data/pipeline/sequence-stream.js";
-import { loadTokenizer } from "../../src/data/tokenizer.js";
+import { tokenizeSamples } from "../../src/data/pipeline/tokenize.js";
+import { tokenizeInWorkers } from "../../src/data/pipeline/tokenize-pool.js";
+import { openTokenizer } from "../../src/data/tokenizer/resolve-tokenizer.js";
+import { loadTokenizer } from "../../src/data/tokenizer/tokenizer.js";
+import { writeTokenizerFixture } from "../helpers/tokenizer-fixtures.js";
 import { collect, fixtureDir } from "./fixtures.js";
 
-const { write } = await fixtureDir();
-const tokenizer = loadTokenizer("gpt2");
+const { root, write } = await fixtureDir();
+const tokenizer = await loadTokenizer({ kind: "tiktoken", name: "gpt2" });
 const config = { model: "gpt2", max_seq_len: 16, ascii_only: false };
 
 const texts = Array.from({ length: 40 }, (_, i) =>
@@ -15,16 +20,19 @@ const texts = Array.from({ length: 40 }, (_, i) =>
 );
 
 describe("openSequenceStream", () => {
-  it("yields sequences of max_seq_len + 1 ids that concatenate to the samples' tokens with EOT after each", async () => {
+  it("yields sequences of max_seq_len + 1 ids that concatenate to the samples' tokens with EOS after each", async () => {
     const path = await write("plain.txt", texts.join("\n"));
     const backend = await openCustomBackend({ path });
     const sequences = await collect(openSequenceStream(config, backend, null, { loop: false }));
-    const expected = texts.flatMap((text) => [...tokenizer.encode(text), tokenizer.eotId]);
+    const expected = (await tokenizer.encodeBatch(texts)).flatMap((ids) => [
+      ...ids,
+      tokenizer.eosId,
+    ]);
     const full = sequences.slice(0, -1);
     for (const sequence of full) expect(sequence.ids).toHaveLength(17);
     expect(sequences.flatMap((s) => [...s.ids])).toEqual(expected);
     // Samples decode back, split on EOT.
-    const decoded = tokenizer.decode(expected).split("<|endoftext|>").slice(0, -1);
+    const decoded = (await tokenizer.decode(expected)).split("<|endoftext|>").slice(0, -1);
     expect(decoded).toEqual(texts);
   });
 
@@ -61,8 +69,25 @@ describe("openSequenceStream", () => {
       tokenizer,
     });
     const ids = (await collect(stream)).flatMap((s) => [...s.ids]);
-    expect(tokenizer.decode(ids)).toBe("plain one<|endoftext|>plain two<|endoftext|>");
+    expect(await tokenizer.decode(ids)).toBe("plain one<|endoftext|>plain two<|endoftext|>");
     expect(stream.stats().droppedNonAscii).toBe(2);
     expect(stream.stats().backend.samples).toBe(4);
+  });
+});
+
+describe("tokenizing in worker threads", () => {
+  it("gives a tokenizer.json tokenizer's ids, EOS appended, exactly as on the main thread", async () => {
+    const fixture = await writeTokenizerFixture("wordpiece", join(root, "wp"));
+    const wordpiece = await openTokenizer(fixture.dir, { tokenEnv: "HF_TOKEN", cacheDir: null });
+    const samples = async function* () {
+      for (const [i, text] of texts.entries()) yield { text, position: { index: i } };
+    };
+    const inline = await collect(tokenizeSamples(samples(), wordpiece));
+    const workers = await collect(
+      tokenizeInWorkers(samples(), { tokenizer: wordpiece.spec, workers: 2, batchSize: 7 }),
+    );
+    expect(workers.map((s) => Array.from(s.ids))).toEqual(inline.map((s) => Array.from(s.ids)));
+    expect(inline.every((s) => s.ids[s.ids.length - 1] === fixture.eosId)).toBe(true);
+    expect(workers.map((s) => s.position)).toEqual(inline.map((s) => s.position));
   });
 });

@@ -15,6 +15,7 @@ import { writeWikitextRepo } from "../helpers/hub-fixtures.js";
 import { startHubServer } from "../helpers/hub-server.js";
 import { cliPath, repoRoot } from "../helpers/run-cli.js";
 import { TINY_MODEL_FLAGS } from "../helpers/tiny-model.js";
+import { writeTokenizerFixture } from "../helpers/tokenizer-fixtures.js";
 
 let dir: string;
 let server: GuiServer;
@@ -180,6 +181,39 @@ describe("the GUI server", () => {
     expect(memory.body.estimate.totalBytes).toBeGreaterThan(
       memory.body.estimate.trainableParams * 4,
     );
+  });
+
+  it("sizes the model and counts tokens with the Tokenizer field, and shows its problems beside it", async () => {
+    const memory = async (model: string) =>
+      (
+        await api<{ estimate: { trainableParams: number } }>("POST", "/api/estimate/memory", {
+          values: { model, hidden_size: "32", num_heads: "2" },
+        })
+      ).body.estimate.trainableParams;
+    // Embedding and output layer: 2 x vocabulary x hidden size.
+    expect((await memory("cl100k_base")) - (await memory("gpt2"))).toBe(2 * (100277 - 50257) * 32);
+    const counts = async (model: string) =>
+      (
+        await api<{ estimate: { samples: { tokens: number }[] } }>(
+          "POST",
+          "/api/estimate/dataset",
+          { values: tinyForm({ model }) },
+        )
+      ).body.estimate.samples.map((sample) => sample.tokens);
+    const unigram = await writeTokenizerFixture("unigram", join(dir, "unigram"));
+    // Characters mostly: the tiny Unigram splits text into many more pieces than GPT-2.
+    const [gpt2Counts, unigramCounts] = [await counts("gpt2"), await counts(unigram.dir)];
+    unigramCounts.forEach((n, i) => {
+      expect(n).toBeGreaterThan(gpt2Counts[i] ?? 0);
+    });
+    for (const path of ["/api/validate", "/api/estimate/memory", "/api/estimate/dataset"]) {
+      const { body } = await api<ValidateResponse>("POST", path, {
+        values: tinyForm({ model: join(dir, "missing", "tokenizer.json") }),
+      });
+      if (body.ok) throw new Error(`${path}: expected a problem`);
+      expect(body.problems[0]?.key, path).toBe("model");
+      expect(body.problems[0]?.message, path).toContain("no such file or directory");
+    }
   });
 
   it("estimates an hf dataset through the Hub at HF_ENDPOINT, and names a wrong split", async () => {

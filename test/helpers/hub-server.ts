@@ -1,16 +1,20 @@
 /**
  * A local HTTP server shaped like the Hugging Face Hub, for tests and benchmarks on a machine
- * that cannot reach the Hub. It serves dataset repositories from directories on disk with the
- * Hub's URL layout and the response headers its clients rely on (Python's `datasets` and
- * `huggingface_hub` accept it: see ../shared/notes/measured.md):
+ * that cannot reach the Hub. It serves dataset and model repositories from directories on disk
+ * with the Hub's URL layout and the response headers its clients rely on (Python's `datasets`
+ * and `huggingface_hub` accept it: see ../shared/notes/measured.md):
  *
  *   GET  /api/datasets/{repo}[/revision/{rev}]           repo info with the commit sha (main)
  *   GET  /api/datasets/{repo}/tree/{rev}[/{dir}]          file listing, paginated by a Link header
  *   HEAD /datasets/{repo}/resolve/{rev}/{path}            size, ETag, X-Repo-Commit
  *   GET  /datasets/{repo}/resolve/{rev}/{path}            the file, with Range support (206)
  *
+ * A model repo (`type: "model"`) has the same routes without the `datasets` segment, as on the
+ * Hub: `/api/models/{repo}/revision/{rev}`, `/api/models/{repo}/tree/{rev}`,
+ * `/{repo}/resolve/{rev}/{path}`.
+ *
  * `datasets` 5.0.1 (huggingface_hub 1.33), `load_dataset(id, config, split=..., streaming=True)`,
- * as test/data/hf/datasets-interop.test.ts runs it: HEAD + GET `main/README.md` (YAML
+ * as test/data/hf/datasets-conformance.test.ts runs it: HEAD + GET `main/README.md` (YAML
  * `configs:`); HEAD probes of `{sha}/{name}.py`, `.huggingface.yaml` and `dataset_infos.json`,
  * which must 404 with `X-Error-Code: EntryNotFound` (without it the client reports a connection
  * problem, per ../shared/notes/measured.md); the revision by sha; the tree of the config's
@@ -35,6 +39,8 @@ import { join, relative, sep } from "node:path";
 export const PARQUET_REVISION = "refs/convert/parquet";
 
 export interface HubRepo {
+  /** A dataset repo (the default) or a model repo. */
+  readonly type?: "dataset" | "model";
   /** Directory served as the repo's `main` branch. */
   readonly main: string;
   /** Directory served as `refs/convert/parquet`, or none (the dataset has no conversion). */
@@ -115,7 +121,7 @@ export async function startHubServer(
         return send(response, status, { error: "Invalid credentials in Authorization header" });
       }
     }
-    const route = parseRoute(decodeURIComponent(url.pathname), Object.keys(repos));
+    const route = parseRoute(decodeURIComponent(url.pathname), repos);
     if (route === null) {
       log(request, 404);
       return send(response, 404, { error: "Repository not found" }, "RepoNotFound");
@@ -273,21 +279,27 @@ type Route =
  * Splits a path into route, repo, revision and file path. Repo names may contain a slash
  * (`owner/name`) and revisions may too (`refs/convert/parquet`), so known names are matched.
  */
-function parseRoute(pathname: string, repoNames: readonly string[]): Route | null {
-  const patterns: [Route["kind"], string][] = [
-    ["revision", "/api/datasets/"],
-    ["tree", "/api/datasets/"],
-    ["resolve", "/datasets/"],
+function parseRoute(pathname: string, repos: Readonly<Record<string, HubRepo>>): Route | null {
+  const patterns: [Route["kind"], string, "dataset" | "model"][] = [
+    ["revision", "/api/datasets/", "dataset"],
+    ["tree", "/api/datasets/", "dataset"],
+    ["resolve", "/datasets/", "dataset"],
+    ["revision", "/api/models/", "model"],
+    ["tree", "/api/models/", "model"],
+    ["resolve", "/", "model"],
   ];
-  // `GET /api/datasets/{repo}`: the repo's info at main (asked when the repo has no README).
-  for (const repo of repoNames) {
-    if (pathname === `/api/datasets/${repo}`)
-      return { kind: "revision", repo, revision: "main", path: "" };
+  // `GET /api/datasets/{repo}` (or `/api/models/{repo}`): the repo's info at main (asked when
+  // the repo has no README).
+  for (const [name, repo] of Object.entries(repos)) {
+    const kind = (repo.type ?? "dataset") === "dataset" ? "datasets" : "models";
+    if (pathname === `/api/${kind}/${name}`)
+      return { kind: "revision", repo: name, revision: "main", path: "" };
   }
-  for (const [kind, prefix] of patterns) {
+  for (const [kind, prefix, type] of patterns) {
     if (!pathname.startsWith(prefix)) continue;
     const rest = pathname.slice(prefix.length);
-    for (const repo of repoNames) {
+    const names = Object.keys(repos).filter((name) => (repos[name]?.type ?? "dataset") === type);
+    for (const repo of names) {
       const verb = kind === "resolve" ? "resolve" : kind;
       const head = `${repo}/${verb}/`;
       if (!rest.startsWith(head)) continue;

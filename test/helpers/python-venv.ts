@@ -7,14 +7,16 @@ export type PythonOutcome = { ok: true; python: string } | { ok: false; reason: 
 
 /**
  * A throwaway venv under node_modules/.cache holding `packages`, made with the machine's python3
- * and pip the first time. Interop tests skip with `reason` where that cannot be done.
+ * and pip the first time. Interop tests skip with `reason` where that cannot be done. `root` is
+ * the repository (benchmarks run compiled, from dist/, and pass it).
  */
 export function pythonWith(
   name: string,
   packages: readonly string[],
   imports: string,
+  root: string = repoRoot,
 ): PythonOutcome {
-  const venv = join(repoRoot, "node_modules", ".cache", `aios-test-venv-${name}`);
+  const venv = join(root, "node_modules", ".cache", `aios-test-venv-${name}`);
   const python = join(venv, "bin", "python");
   const canImport = () => spawnSync(python, ["-c", `import ${imports}`]).status === 0;
   if (existsSync(python) && canImport()) return { ok: true, python };

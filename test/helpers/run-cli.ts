@@ -11,18 +11,33 @@ export interface CliResult {
   code: number | null;
   stdout: string;
   stderr: string;
+  /** Killed after `timeoutMs` (then `code` is null). */
+  timedOut?: boolean;
 }
 
+/**
+ * Runs the built CLI; `input`, when given, is written to its stdin (else stdin is closed). With
+ * `timeoutMs`, a run still going then is killed and marked `timedOut`.
+ */
 export function runCli(
   args: readonly string[],
-  options: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
+  options: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string; timeoutMs?: number } = {},
 ): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [cliPath, ...args], {
       cwd: options.cwd ?? repoRoot,
       env: { ...process.env, ...options.env },
-      stdio: ["ignore", "pipe", "pipe"],
+      stdio: ["pipe", "pipe", "pipe"],
     });
+    child.stdin.end(options.input ?? "");
+    let timedOut = false;
+    const timer =
+      options.timeoutMs === undefined
+        ? undefined
+        : setTimeout(() => {
+            timedOut = true;
+            child.kill("SIGKILL");
+          }, options.timeoutMs);
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (chunk: Buffer) => {
@@ -32,7 +47,10 @@ export function runCli(
       stderr += chunk.toString();
     });
     child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
+    child.on("close", (code) => {
+      clearTimeout(timer);
+      resolve(timedOut ? { code, stdout, stderr, timedOut } : { code, stdout, stderr });
+    });
   });
 }
 

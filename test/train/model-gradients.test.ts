@@ -1,8 +1,10 @@
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Architecture, paramLayout } from "../../src/train/architecture.js";
+import { useGemm } from "../../src/train/gemm-kernel.js";
 import { initialParams } from "../../src/train/init.js";
 import { HrmModel } from "../../src/train/model.js";
 import { initTensorflow } from "../../src/train/tf-setup.js";
+import { gemmEngines } from "../helpers/native-gemm.js";
 
 /**
  * With one H and one L cycle the one-step gradient is the full gradient, so central finite
@@ -50,7 +52,10 @@ beforeAll(async () => {
   await initTensorflow();
 });
 
-describe("HRM-ACTV1 gradients", () => {
+describe.each(gemmEngines("the gradient check"))("HRM-ACTV1 gradients, %s GEMM", (engine) => {
+  beforeAll(() => useGemm(engine));
+  afterAll(() => useGemm("wasm"));
+
   for (const pos of ["rope", "learned", "sinusoidal"] as const) {
     it(`match finite differences for every trainable tensor (${pos} positions)`, () => {
       const arch = tinyArch(pos);

@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { writeShards } from "../../src/data/webdataset/write-shards.js";
+import { gemmEngines } from "../helpers/native-gemm.js";
 import { metricsOf, runCli, STACK_FRAME, stepRecordsOf, trainArgs } from "../helpers/run-cli.js";
 import { TINY_MODEL_FLAGS } from "../helpers/tiny-model.js";
 
@@ -44,6 +45,7 @@ const STEP_FIELDS = [
   "step_time_s",
   "data_wait_s",
   "backend",
+  "gemm",
   "brain",
   "ts",
 ];
@@ -106,44 +108,51 @@ describe("aios hrm-hf train-actv1", () => {
     expect(last).toBeLessThan(first * 0.6);
   });
 
-  it("--resume continues the step count, the optimizer and the data stream exactly", async () => {
-    // One segment per sequence: no recurrent state in flight, so a resumed run must reproduce
-    // the uninterrupted run record for record.
-    const common = [
-      "--dataset-file",
-      shakespeare,
-      "--halt-max-steps",
-      "1",
-      "--workers",
-      "1",
-      ...tiny,
-    ];
-    expect((await runCli(args("straight", [...common, "--steps", "5"]))).code).toBe(0);
-    expect((await runCli(args("split", [...common, "--steps", "3"]))).code).toBe(0);
-    const resumed = await runCli(args("split", [...common, "--steps", "2", "--resume"]));
-    expect(resumed.code, resumed.stderr).toBe(0);
-    const straight = await records("straight");
-    const split = await stepRecordsOf(dir, "split");
-    expect(split.map((s) => s.step)).toEqual([1, 2, 3, 4, 5]);
-    // The resumed run says where it continues from, before its first step.
-    const all = await records("split");
-    expect(all.map((r) => [r.event, r.step])).toEqual([
-      ["step", 1],
-      ["step", 2],
-      ["step", 3],
-      ["resume", 3],
-      ["step", 4],
-      ["step", 5],
-    ]);
-    for (let i = 0; i < 5; i++) {
-      expect(split[i]?.lm_loss, `step ${i + 1}`).toBeCloseTo(straight[i]?.lm_loss as number, 4);
-    }
-    const metadata = JSON.parse(
-      await readFile(join(dir, "brains", "split", "metadata.json"), "utf8"),
-    );
-    expect(metadata.training_steps).toBe(5);
-    expect(metadata.sessions).toHaveLength(2);
-  });
+  it.each(gemmEngines("the resume test"))(
+    "--resume continues the step count, the optimizer and the data stream exactly (%s GEMM)",
+    async (gemm) => {
+      // One segment per sequence: no recurrent state in flight, so a resumed run must reproduce
+      // the uninterrupted run record for record.
+      const common = [
+        "--dataset-file",
+        shakespeare,
+        "--halt-max-steps",
+        "1",
+        "--workers",
+        "1",
+        "--gemm",
+        gemm,
+        ...tiny,
+      ];
+      const [straightName, splitName] = [`straight-${gemm}`, `split-${gemm}`];
+      expect((await runCli(args(straightName, [...common, "--steps", "5"]))).code).toBe(0);
+      expect((await runCli(args(splitName, [...common, "--steps", "3"]))).code).toBe(0);
+      const resumed = await runCli(args(splitName, [...common, "--steps", "2", "--resume"]));
+      expect(resumed.code, resumed.stderr).toBe(0);
+      const straight = await records(straightName);
+      const split = await stepRecordsOf(dir, splitName);
+      expect(split.map((s) => s.step)).toEqual([1, 2, 3, 4, 5]);
+      // The resumed run says where it continues from, before its first step.
+      const all = await records(splitName);
+      expect(all.map((r) => [r.event, r.step])).toEqual([
+        ["step", 1],
+        ["step", 2],
+        ["step", 3],
+        ["resume", 3],
+        ["step", 4],
+        ["step", 5],
+      ]);
+      for (let i = 0; i < 5; i++) {
+        expect(split[i]?.gemm).toBe(gemm);
+        expect(split[i]?.lm_loss, `step ${i + 1}`).toBeCloseTo(straight[i]?.lm_loss as number, 4);
+      }
+      const metadata = JSON.parse(
+        await readFile(join(dir, "brains", splitName, "metadata.json"), "utf8"),
+      );
+      expect(metadata.training_steps).toBe(5);
+      expect(metadata.sessions).toHaveLength(2);
+    },
+  );
 
   it("refuses to overwrite an existing brain without --resume", async () => {
     const r = await runCli(
@@ -157,7 +166,8 @@ describe("aios hrm-hf train-actv1", () => {
 
   it("refuses to resume with a different architecture, naming the flags", async () => {
     const r = await runCli(
-      args("split", [
+      // The brain the resume test (WASM GEMM) trained.
+      args("split-wasm", [
         "--dataset-file",
         shakespeare,
         "--steps",
@@ -174,35 +184,45 @@ describe("aios hrm-hf train-actv1", () => {
   });
 
   it("--resume takes the architecture from the checkpoint: no architecture flags needed", async () => {
-    // "split" was created with the tiny model's flags; resuming names none of them.
-    const before = await stepRecordsOf(dir, "split");
+    // "split-wasm" (the WASM resume test's brain) was created with the tiny model's flags; resuming names none of them.
+    const before = await stepRecordsOf(dir, "split-wasm");
     const r = await runCli(
-      args("split", ["--dataset-file", shakespeare, "--steps", "1", "--resume", "--workers", "1"]),
+      args("split-wasm", [
+        "--dataset-file",
+        shakespeare,
+        "--steps",
+        "1",
+        "--resume",
+        "--workers",
+        "1",
+      ]),
     );
     expect(r.code, r.stderr).toBe(0);
-    const after = await stepRecordsOf(dir, "split");
+    const after = await stepRecordsOf(dir, "split-wasm");
     expect(after.map((s) => s.step)).toEqual([...before.map((s) => s.step), before.length + 1]);
-    const config = JSON.parse(await readFile(join(dir, "brains", "split", "config.json"), "utf8"));
+    const config = JSON.parse(
+      await readFile(join(dir, "brains", "split-wasm", "config.json"), "utf8"),
+    );
     expect(config.hidden_size).toBe(Number(tiny[tiny.indexOf("--hidden-size") + 1]));
   });
 
   it("--dry-run refuses what a real run would: an existing brain, a missing checkpoint", async () => {
     const exists = await runCli(
-      args("split", ["--dataset-file", shakespeare, "--dry-run", ...tiny]),
+      args("split-wasm", ["--dataset-file", shakespeare, "--dry-run", ...tiny]),
     );
     expect(exists.code).toBe(2);
-    expect(exists.stderr).toContain('brain "split" already exists');
+    expect(exists.stderr).toContain('brain "split-wasm" already exists');
     const missing = await runCli(
       args("nothing-here", ["--dataset-file", shakespeare, "--dry-run", "--resume"]),
     );
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain('--resume: brain "nothing-here" has no checkpoint in');
     const fine = await runCli(
-      args("split", ["--dataset-file", shakespeare, "--dry-run", "--resume", "--steps", "2"]),
+      args("split-wasm", ["--dataset-file", shakespeare, "--dry-run", "--resume", "--steps", "2"]),
     );
     expect(fine.code, fine.stderr).toBe(0);
     expect(fine.stdout).toMatch(
-      /a real run would train steps \d+-\d+ of the resumed brain "split"/,
+      /a real run would train steps \d+-\d+ of the resumed brain "split-wasm"/,
     );
   });
 
@@ -265,14 +285,23 @@ describe("aios hrm-hf train-actv1", () => {
     // The tokenizer is checked too, before anything else is read.
     await writeFile(
       join(dir, "brains", "doomed", "checkpoints", "state.json"),
-      JSON.stringify({ ...state, tokenizer: "another-bpe" }),
+      JSON.stringify({ ...state, tokenizer: "cl100k_base" }),
     );
     const other = await runCli(
-      args("doomed", ["--dataset-file", text, "--steps", "1", "--resume", ...common]),
+      args("doomed", [
+        "--dataset-file",
+        text,
+        "--steps",
+        "1",
+        "--resume",
+        "--model",
+        "gpt2",
+        ...common,
+      ]),
     );
     expect(other.code).toBe(2);
     expect(other.stderr).toContain(
-      '--resume: brain "doomed" was trained with the tokenizer another-bpe, --model is gpt2',
+      '--resume: brain "doomed" was trained with the tokenizer cl100k_base, --model is gpt2',
     );
     expect((await records("doomed")).map((r) => r.step)).toHaveLength(13);
   });

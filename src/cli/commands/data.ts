@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import { AiosError } from "../../core/errors.js";
 import { previewSamples } from "../../data/pipeline/sequence-stream.js";
+import { openTokenizer, tokenizerSource } from "../../data/tokenizer/resolve-tokenizer.js";
 import { writeShards } from "../../data/webdataset/write-shards.js";
 import { addTrainingOptions, datasetFieldsOnly, trainingFlagValues } from "../field-options.js";
 import { openBackend } from "../open-backend.js";
@@ -40,9 +41,14 @@ export function registerDataCommands(data: Command): void {
       wds_shuffle: typed.wds_shuffle === undefined ? 0 : resolved.training.wds_shuffle,
       hf_shuffle: typed.hf_shuffle === undefined ? 0 : resolved.training.hf_shuffle,
     };
+    // Opened first, so that a tokenizer that cannot be used stops before any data is read.
+    const tokenizer = await openTokenizer(
+      training.model,
+      tokenizerSource(training, (message) => process.stderr.write(`${message}\n`)),
+    );
     const backend = await openBackend(training);
     try {
-      const samples = await previewSamples(backend, training, n);
+      const samples = await previewSamples(backend, training, n, tokenizer);
       for (const [i, sample] of samples.entries()) {
         const text = sample.text.length > 300 ? `${sample.text.slice(0, 300)}…` : sample.text;
         process.stdout.write(

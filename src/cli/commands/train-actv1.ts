@@ -4,6 +4,7 @@ import { configFileShape } from "../../config/config-file-shape.js";
 import type { MemoryConfig } from "../../config/memory-config.js";
 import type { TrainingConfig } from "../../config/training-config.js";
 import { openSequenceStream, previewSamples } from "../../data/pipeline/sequence-stream.js";
+import { loadTokenizer, type Tokenizer } from "../../data/tokenizer/tokenizer.js";
 import { planRun, type RunPlan } from "../../train/run-preflight.js";
 import { trainActV1 } from "../../train/trainer.js";
 import { addTrainingOptions } from "../field-options.js";
@@ -17,7 +18,7 @@ export function registerTrainActV1(hrm: Command): void {
   const train = hrm
     .command("train-actv1")
     .description(
-      "train an HRM-ACTV1 model on GPT-2 tokens from any dataset backend; appends one metrics JSONL record per optimizer step and writes a brain bundle",
+      "train an HRM-ACTV1 model on the tokens of any tokenizer (--model) from any dataset backend; appends one metrics JSONL record per optimizer step and writes a brain bundle",
     )
     .option(
       "--config <file>",
@@ -27,16 +28,19 @@ export function registerTrainActV1(hrm: Command): void {
   train.action(async (_options: unknown, command: Command) => {
     const resolved = await resolveCommandConfig(command);
     // What a real run would refuse, a dry run refuses the same way.
-    const plan = await planRun(resolved.training, resolved.explicit);
+    const plan = await planRun(resolved.training, resolved.explicit, {
+      log: (message) => process.stderr.write(`${message}\n`),
+    });
+    const tokenizer = await loadTokenizer(plan.tokenizer);
     if (plan.config.dry_run) {
-      await dryRun(plan, resolved.memory);
+      await dryRun(plan, tokenizer, resolved.memory);
       return;
     }
-    await runTraining(plan.config, resolved.memory);
+    await runTraining(plan.config, tokenizer, resolved.memory);
   });
 }
 
-async function dryRun(plan: RunPlan, memory: MemoryConfig): Promise<void> {
+async function dryRun(plan: RunPlan, tokenizer: Tokenizer, memory: MemoryConfig): Promise<void> {
   const training = plan.config;
   process.stdout.write(stringify(configFileShape(training, memory)));
   const backend = await openBackend(training);
@@ -45,10 +49,11 @@ async function dryRun(plan: RunPlan, memory: MemoryConfig): Promise<void> {
       // The saved data position is the one check only the backend can make: read from it.
       const stream = openSequenceStream(training, backend, plan.resumeFrom.position, {
         loop: true,
+        tokenizer,
       });
       for await (const _ of stream) break;
     }
-    const samples = await previewSamples(backend, training, PREVIEW_SAMPLES);
+    const samples = await previewSamples(backend, training, PREVIEW_SAMPLES, tokenizer);
     process.stdout.write(`\n# first ${samples.length} samples from ${backend.description}\n`);
     for (const [i, sample] of samples.entries()) {
       const text = sample.text.length > 200 ? `${sample.text.slice(0, 200)}…` : sample.text;
@@ -63,7 +68,11 @@ async function dryRun(plan: RunPlan, memory: MemoryConfig): Promise<void> {
   }
 }
 
-async function runTraining(config: TrainingConfig, memory: MemoryConfig): Promise<void> {
+async function runTraining(
+  config: TrainingConfig,
+  tokenizer: Tokenizer,
+  memory: MemoryConfig,
+): Promise<void> {
   const backend = await openBackend(config);
   const evalBackend =
     config.eval_file === null
@@ -83,11 +92,12 @@ async function runTraining(config: TrainingConfig, memory: MemoryConfig): Promis
     await trainActV1({
       config,
       memory,
-      openSequences: (from) => openSequenceStream(config, backend, from, { loop: true }),
+      tokenizer,
+      openSequences: (from) => openSequenceStream(config, backend, from, { loop: true, tokenizer }),
       openEvalSequences:
         evalBackend === null
           ? null
-          : () => openSequenceStream(config, evalBackend, null, { loop: false }),
+          : () => openSequenceStream(config, evalBackend, null, { loop: false, tokenizer }),
       onEvent: progress.onEvent,
       signal: stop.signal,
     });

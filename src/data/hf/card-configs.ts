@@ -26,30 +26,43 @@ export interface CardData {
  * The YAML front matter of a README (`---` on the first line and again on a later line, as
  * `_split_yaml_from_readme` wants it), merged with `.huggingface.yaml` (whose keys win), read
  * as PyYAML reads it (YAML 1.1, a repeated key keeps its last value). Null when neither holds
- * a mapping.
+ * a mapping. `where` names the card (its path or URL) in errors.
+ *
+ * @throws AiosError `DATASET_CARD` for front matter that is not YAML: `datasets` refuses such a
+ *   card too, and guessing the configs without it could read the wrong files.
  */
 export function cardMetadata(
   readme: string | null,
   standalone: string | null = null,
+  where = "README.md",
 ): Record<string, unknown> | null {
   let data: Record<string, unknown> | null = null;
   const lines = readme?.split(/\r\n|\r|\n/) ?? [];
   const end = lines.indexOf("---", 1);
-  if (lines[0] === "---" && end > 0) data = asMapping(readYaml(lines.slice(1, end).join("\n")));
-  const extra = standalone === null ? null : asMapping(readYaml(standalone));
+  if (lines[0] === "---" && end > 0)
+    data = asMapping(
+      readYaml(
+        lines.slice(1, end).join("\n"),
+        `the dataset card ${where} has front matter that is not YAML`,
+      ),
+    );
+  const extra =
+    standalone === null
+      ? null
+      : asMapping(readYaml(standalone, `the .huggingface.yaml beside ${where} is not YAML`));
   if (extra !== null) data = { ...(data ?? {}), ...extra };
   return data;
 }
 
-function readYaml(text: string): unknown {
+function readYaml(text: string, failure: string): unknown {
   try {
     return parseYaml(text, { version: "1.1", uniqueKeys: false });
   } catch (error) {
-    throw new AiosError(
-      "DATASET_CARD",
-      `the dataset card's YAML cannot be read: ${(error as Error).message}`,
-      { hint: "fix the YAML between the --- lines of the dataset's README.md" },
-    );
+    // The yaml package adds a code frame on further lines: the first one says what and where.
+    const message = (error instanceof Error ? error.message : String(error)).split("\n")[0];
+    throw new AiosError("DATASET_CARD", `${failure}: ${message}`, {
+      hint: "fix the YAML between the --- lines of the card (its configs: name the data files)",
+    });
   }
 }
 

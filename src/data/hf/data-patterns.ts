@@ -182,14 +182,7 @@ export function resolvePatterns(
   for (const [split, list] of patterns) {
     const files: string[] = [];
     for (const pattern of list) {
-      let matched: string[];
-      try {
-        matched = matchPattern(paths, joinBase(dataDir, pattern)).filter(allowed);
-      } catch (error) {
-        throw new AiosError("DATASET_CARD", `${where}: ${(error as Error).message}`, {
-          hint: "write ** only as a whole path segment, e.g. data/**/*.jsonl",
-        });
-      }
+      const matched = matchPattern(paths, joinBase(dataDir, pattern)).filter(allowed);
       if (matched.length === 0 && !hasMagic(pattern)) {
         throw new AiosError(
           "DATASET_NOT_FOUND",

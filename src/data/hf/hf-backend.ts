@@ -5,7 +5,7 @@ import { AiosError } from "../../core/errors.js";
 import { epochPermutation, sfc32 } from "../../core/shuffle.js";
 import type { DatasetFile } from "../formats/dataset-file.js";
 import type { EncodingErrors } from "../formats/encoding-errors.js";
-import { pickJsonText, TEXT_FIELDS } from "../formats/pick-text.js";
+import { TEXT_FIELDS } from "../formats/pick-text.js";
 import { oncePerKey, type ReadOptions } from "../formats/read-options.js";
 import { readRows } from "../formats/read-rows.js";
 import { RowTally } from "../formats/row-tally.js";
@@ -24,13 +24,13 @@ import { cachedSplit, type DownloadProgress, hfCacheRoot } from "./hf-cache.js";
 import { type HfPosition, parseHfPosition } from "./hf-position.js";
 import { httpRangeBuffer } from "./http-range-buffer.js";
 import { type HubClient, hubClient } from "./hub-client.js";
+import { parquetRowText } from "./parquet-row-text.js";
 import { parquetRowGroups } from "./parquet-rows.js";
 import {
   type HfDataFile,
   type ResolvedSplit,
   resolveSplit,
   type SplitRequest,
-  type SplitSource,
 } from "./resolve-split.js";
 import { resumableDownload } from "./resumable-download.js";
 
@@ -492,19 +492,36 @@ export class HfBackend implements DatasetBackend {
         name: file.location,
         columns: this.resolved.params.columns,
       });
+      const options = {
+        textField,
+        encodingErrors: this.read.encodingErrors,
+        file: file.location,
+      };
       for await (const group of groups) {
-        const { start } = group;
+        const { start, schema } = group;
         if (group.column === null) {
-          yield { start, results: group.rows.map((row, i) => rowText(row, textField, start + i)) };
+          const columns = schema.children.map((column) => column.element.name);
+          if (textField === null && !TEXT_FIELDS.some((field) => columns.includes(field))) {
+            const shown = columns.slice(0, 10).map((name) => JSON.stringify(name));
+            this.read.notice(
+              "parquet whole row",
+              `${file.location} has no "text" or "content" column (its columns: ${shown.join(", ")}): each row is trained on as its exact JSON; pass --hf-text-field NAME to train on one column`,
+            );
+          }
+          yield {
+            start,
+            results: group.rows.map((row, i) => parquetRowText(row, schema, start + i, options)),
+          };
           continue;
         }
-        // The values become the rows in place: no second array per row group.
+        // The values become the rows in place: no second array per row group. A string is its
+        // own row; anything else (not UTF-8, not a string) is judged as a row of that column.
         const { column } = group;
         const results = group.values as Row[];
         for (let i = 0; i < results.length; i++) {
           const value: unknown = results[i];
           if (typeof value !== "string")
-            results[i] = pickJsonText({ [column]: value }, column, `row ${start + i}`);
+            results[i] = parquetRowText({ [column]: value }, schema, start + i, options);
           else if (isBlank(value)) results[i] = emptyText;
         }
         yield { start, results };
@@ -597,25 +614,6 @@ function isSpace(c: number): boolean {
 /** Rows of a line format (jsonl/csv/txt) handed on together. */
 const LINE_BLOCK = 256;
 
-/** A parquet row's text; only a row without a text column is turned into JSON, and made JSON-safe first. */
-function rowText(row: Record<string, unknown>, textField: string | null, index: number): RowResult {
-  const whole = textField === null && !TEXT_FIELDS.some((field) => field in row);
-  return pickJsonText(whole ? jsonSafe(row) : row, textField, `row ${index}`);
-}
-
 function displayFile(file: HfDataFile): DatasetFile {
   return { path: file.location, format: "text", gzip: file.gzip };
 }
-
-/** Parquet INT64 values arrive as BigInt, which JSON cannot hold: numbers where exact, else strings. */
-function jsonSafe(row: Record<string, unknown>): Record<string, unknown> {
-  let safe: Record<string, unknown> | null = null;
-  for (const [key, value] of Object.entries(row)) {
-    if (typeof value !== "bigint") continue;
-    safe ??= { ...row };
-    safe[key] = Number.isSafeInteger(Number(value)) ? Number(value) : value.toString();
-  }
-  return safe ?? row;
-}
-
-export type { SplitSource };

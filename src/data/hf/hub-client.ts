@@ -53,6 +53,21 @@ export function resolveUrl(hub: HubClient, repo: string, revision: string, path:
   return `${hub.endpoint}/datasets/${repo}/resolve/${encodeURIComponent(revision)}/${encodePath(path)}`;
 }
 
+/** A model repo's info at `revision` (commit `sha`, `siblings`): model repos have no prefix. */
+export function modelRevisionUrl(hub: HubClient, repo: string, revision: string): string {
+  return `${hub.endpoint}/api/models/${repo}/revision/${encodeURIComponent(revision)}`;
+}
+
+/** A file of a model repo: `/{repo}/resolve/…`, where a dataset's is `/datasets/{repo}/resolve/…`. */
+export function modelResolveUrl(
+  hub: HubClient,
+  repo: string,
+  revision: string,
+  path: string,
+): string {
+  return `${hub.endpoint}/${repo}/resolve/${encodeURIComponent(revision)}/${encodePath(path)}`;
+}
+
 /**
  * A GET (or HEAD, or Range GET) to the Hub with the token and the shared retry policy. 401 and
  * 403 become an error naming the token variable; other statuses are the caller's to judge.

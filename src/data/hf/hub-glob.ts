@@ -7,6 +7,8 @@
  * matched whole and case-sensitively.
  */
 
+import { AiosError } from "../../core/errors.js";
+
 /** Files `resolve_pattern` never returns unless the pattern names them (`FILES_TO_IGNORE`). */
 const FILES_TO_IGNORE = new Set([
   "README.md",
@@ -24,7 +26,7 @@ export function hasMagic(pattern: string): boolean {
 
 /**
  * The regular expression fsspec's `glob_translate` makes of `pattern` (a `/`-separated path).
- * @throws Error for `**` that is not a whole path segment, as fsspec does.
+ * @throws AiosError `DATASET_CARD` for `**` that is not a whole path segment, as fsspec refuses it.
  */
 export function globRegExp(pattern: string): RegExp {
   const parts = pattern.split("/");
@@ -40,12 +42,26 @@ export function globRegExp(pattern: string): RegExp {
       continue;
     }
     if (part.includes("**")) {
-      throw new Error(`Invalid pattern: '**' can only be an entire path component (${pattern})`);
+      throw new AiosError(
+        "DATASET_CARD",
+        `the glob ${pattern} is invalid: '**' can only be an entire path component`,
+        { hint: "write ** only as a whole path segment, e.g. data/**/*.jsonl" },
+      );
     }
     if (part !== "") out.push(translateSegment(part));
     if (index < last) out.push("/");
   }
-  return new RegExp(`^(?:${out.join("")})$`, "s");
+  try {
+    return new RegExp(`^(?:${out.join("")})$`, "s");
+  } catch (error) {
+    throw new AiosError(
+      "DATASET_CARD",
+      `the glob ${pattern} is invalid: ${(error as Error).message}`,
+      {
+        hint: "check the data_files globs (fsspec's: *, **, ?, [...])",
+      },
+    );
+  }
 }
 
 /** CPython's `fnmatch._translate` for one segment: `*` as `[^/]*`, `?` as `[^/]`. */

@@ -6,11 +6,13 @@ import {
   parquetRead,
   parquetReadObjects,
   parquetSchema,
+  type SchemaTree,
 } from "hyparquet";
 import { compressors as pureJsCompressors } from "hyparquet-compressors";
 import { ZSTDDecoder } from "zstddec";
 import { AiosError } from "../../core/errors.js";
 import { TEXT_FIELDS } from "../formats/pick-text.js";
+import { exactReadOptions } from "./parquet-json.js";
 
 /**
  * Page decompressors: hyparquet-compressors' set (Brotli, LZ4, Snappy in WASM), with Node's
@@ -43,17 +45,22 @@ export interface ParquetRowsOptions {
 }
 
 /**
- * The rows of one row group (or its tail, when reading starts inside it): the values of the
- * text column when one is read (`column` names it), else whole rows as objects.
+ * The rows of one row group (or its tail, when reading starts inside it), as `exactReadOptions`
+ * reads them: the values of the text column when one is read (`column` names it), else whole
+ * rows as objects (turn one into text with `rowJson(row, schema)`).
  */
-export type ParquetRowGroup =
+export type ParquetRowGroup = (
   | {
       readonly start: number;
       readonly column: string;
       /** Decoded for the caller, which may rewrite them in place. */
       readonly values: unknown[];
     }
-  | { readonly start: number; readonly column: null; readonly rows: Record<string, unknown>[] };
+  | { readonly start: number; readonly column: null; readonly rows: Record<string, unknown>[] }
+) & {
+  /** The file's schema (`parquetSchema` of its own metadata). */
+  readonly schema: SchemaTree;
+};
 
 /**
  * A parquet file's rows, one row group at a time: over HTTP only the footer and the row
@@ -61,56 +68,73 @@ export type ParquetRowGroup =
  * of the current one are consumed, so the network wait overlaps the work downstream; it is
  * decoded only when reached, so that memory holds one row group's rows at a time (decoding
  * ahead kept two groups of strings alive, which the garbage collector had to move, for no gain
- * on one thread). Only the text column is read when one is known.
+ * on one thread). Only the text column is read when one is known. A file that cannot be
+ * decoded (bad footer, schema, page or codec) is an AiosError naming it.
  */
 export async function* parquetRowGroups(
   file: AsyncBuffer,
   options: ParquetRowsOptions,
 ): AsyncGenerator<ParquetRowGroup> {
   await zstdReady;
-  const metadata = await readMetadata(file, options.name);
-  const columns = textColumns(metadata, options);
+  const { metadata, schema } = await readMetadata(file, options.name);
+  const columns = textColumns(schema, options);
   const ranges = rowGroupRanges(metadata, options.fromRow);
+  const exact = exactReadOptions(metadata);
   const prefetched = new PrefetchingBuffer(file);
   const regionOf = (group: number) => chunkRegion(metadata, group, columns);
   const first = ranges[0];
   if (first !== undefined) prefetched.prefetch(regionOf(first.group));
+  // A lone text column (not a lone other column, whose rows are written as JSON objects).
+  const lone = columns?.length === 1 ? (columns[0] as string) : null;
+  const column =
+    lone !== null && (options.textField === lone || TEXT_FIELDS.includes(lone)) ? lone : null;
   for (let g = 0; g < ranges.length; g++) {
     const range = ranges[g] as GroupRange;
     const following = ranges[g + 1];
     if (following !== undefined) prefetched.prefetch(regionOf(following.group));
-    const column = columns?.length === 1 ? (columns[0] as string) : null;
-    if (column !== null) {
+    let group: ParquetRowGroup;
+    try {
       // One column: its values as decoded, without an object per row.
-      const values = await columnValues(prefetched, metadata, column, range);
-      prefetched.drop(regionOf(range.group));
-      yield { start: range.start, column, values };
-      continue;
+      group =
+        column !== null
+          ? {
+              start: range.start,
+              column,
+              values: await columnValues(prefetched, exact, column, range),
+              schema,
+            }
+          : {
+              start: range.start,
+              column: null,
+              rows: (await parquetReadObjects({
+                file: prefetched,
+                ...exact,
+                rowStart: range.start,
+                rowEnd: range.end,
+                compressors,
+                ...(columns === null ? {} : { columns }),
+              })) as Record<string, unknown>[],
+              schema,
+            };
+    } catch (error) {
+      throw unreadable(options.name, error);
     }
-    const rows = await parquetReadObjects({
-      file: prefetched,
-      metadata,
-      rowStart: range.start,
-      rowEnd: range.end,
-      compressors,
-      ...(columns === null ? {} : { columns }),
-    });
     prefetched.drop(regionOf(range.group));
-    yield { start: range.start, column: null, rows: rows as Record<string, unknown>[] };
+    yield group;
   }
 }
 
 /** The values of one flat column for the rows of `range`, page by page as hyparquet decodes them. */
 async function columnValues(
   file: AsyncBuffer,
-  metadata: FileMetaData,
+  exact: ReturnType<typeof exactReadOptions>,
   column: string,
   range: GroupRange,
 ): Promise<unknown[]> {
   const values: unknown[] = new Array(range.end - range.start);
   await parquetRead({
     file,
-    metadata,
+    ...exact,
     rowStart: range.start,
     rowEnd: range.end,
     columns: [column],
@@ -199,24 +223,30 @@ function rowGroupRanges(metadata: FileMetaData, fromRow: number): GroupRange[] {
   return ranges;
 }
 
-async function readMetadata(file: AsyncBuffer, name: string): Promise<FileMetaData> {
+async function readMetadata(
+  file: AsyncBuffer,
+  name: string,
+): Promise<{ metadata: FileMetaData; schema: SchemaTree }> {
   try {
-    return await parquetMetadataAsync(file, { initialFetchSize: FOOTER_GUESS });
+    const metadata = await parquetMetadataAsync(file, { initialFetchSize: FOOTER_GUESS });
+    return { metadata, schema: parquetSchema(metadata) };
   } catch (error) {
-    if (error instanceof AiosError) throw error;
-    throw new AiosError(
-      "DATASET_BAD_ROWS",
-      `${name} is not a readable parquet file: ${(error as Error).message}`,
-      {
-        hint: "the file may be truncated or not parquet; check the dataset's files",
-        cause: error,
-      },
-    );
+    throw unreadable(name, error);
   }
 }
 
-function textColumns(metadata: FileMetaData, options: ParquetRowsOptions): string[] | null {
-  const all = parquetSchema(metadata).children.map((child) => child.element.name);
+/** A failure of hyparquet (or of the bytes under it) as an error naming the file. */
+function unreadable(name: string, error: unknown): AiosError {
+  if (error instanceof AiosError) return error;
+  const message = error instanceof Error ? error.message : String(error);
+  return new AiosError("DATASET_BAD_ROWS", `${name} is not a readable parquet file: ${message}`, {
+    hint: "the file may be truncated, corrupt or not parquet; check the dataset's files",
+    cause: error,
+  });
+}
+
+function textColumns(schema: SchemaTree, options: ParquetRowsOptions): string[] | null {
+  const all = schema.children.map((child) => child.element.name);
   const chosen = options.columns ?? null;
   const absent = chosen?.filter((column) => !all.includes(column)) ?? [];
   if (absent.length > 0) {

@@ -99,7 +99,11 @@ export async function resolveSplit(hub: HubClient, request: SplitRequest): Promi
       `${request.name} is a script dataset (${script}), which datasets 5 no longer runs: reading the Hub's parquet conversion of it`,
     );
   }
-  const card = await readCard(files, (path) => readRepoText(hub, request.name, commit, path));
+  const card = await readCard(
+    files,
+    (path) => readRepoText(hub, request.name, commit, path),
+    resolveUrl(hub, request.name, commit, "README.md"),
+  );
   try {
     return fromLayout(request, files, card, "repo files", commit, (path) =>
       resolveUrl(hub, request.name, commit, path),
@@ -127,7 +131,11 @@ export async function resolveSplit(hub: HubClient, request: SplitRequest): Promi
 
 async function resolveLocal(request: SplitRequest): Promise<ResolvedSplit> {
   const files = await listLocalFiles(request.name);
-  const card = await readCard(files, (path) => readLocalText(request.name, path));
+  const card = await readCard(
+    files,
+    (path) => readLocalText(request.name, path),
+    join(request.name, "README.md"),
+  );
   try {
     return fromLayout(request, files, card, "local directory", "local", (path) =>
       join(request.name, path),
@@ -140,11 +148,12 @@ async function resolveLocal(request: SplitRequest): Promise<ResolvedSplit> {
 async function readCard(
   files: readonly RepoFile[],
   read: (path: string) => Promise<string | null>,
+  where: string,
 ): Promise<CardData> {
   const has = (path: string) => files.some((file) => file.path === path);
   const readme = has("README.md") ? await read("README.md") : null;
   const standalone = has(".huggingface.yaml") ? await read(".huggingface.yaml") : null;
-  return cardData(cardMetadata(readme, standalone));
+  return cardData(cardMetadata(readme, standalone, where));
 }
 
 function fromLayout(
@@ -262,14 +271,12 @@ async function conversionSplit(
       request.revision ?? "main",
       "README.md",
     ).catch(() => null);
-    warning = await describePartial(
-      hub,
-      request.name,
-      config,
-      request.split,
-      files,
-      cardMetadata(card),
-    );
+    // The card only adds the split's size to the warning: one it cannot read adds nothing.
+    let metadata: Record<string, unknown> | null = null;
+    try {
+      metadata = cardMetadata(card);
+    } catch {}
+    warning = await describePartial(hub, request.name, config, request.split, files, metadata);
   }
   const main = request.revision === null || request.revision === "main";
   return {

@@ -1,4 +1,4 @@
-import { GPT2_EOT } from "../tokenizer.js";
+import { GPT2_PAD_ID } from "../tokenizer/tiktoken.js";
 import type { PackedSequence } from "../types.js";
 
 /** Label of a position that has no target: ignored by the loss (PyTorch's convention). */
@@ -19,7 +19,7 @@ export interface Batch {
 export interface CollateOptions {
   /** T; default: the longest sequence's length - 1 (so full sequences give max_seq_len). */
   readonly seqLen?: number;
-  /** Input id on padded positions (masked anyway); GPT-2's end-of-text by default. */
+  /** Input id on padded positions (masked anyway): the tokenizer's `padId`; GPT-2's by default. */
   readonly padId?: number;
 }
 
@@ -40,7 +40,7 @@ export function collateBatch(
   if (!(Number.isInteger(seqLen) && seqLen >= 1) || longest > seqLen + 1) {
     throw new RangeError(`sequences of up to ${longest} ids do not fit seqLen ${seqLen} (+1)`);
   }
-  const padId = options.padId ?? GPT2_EOT;
+  const padId = options.padId ?? GPT2_PAD_ID;
   const batchSize = rows.length;
   const inputIds = new Int32Array(batchSize * seqLen).fill(padId);
   const labels = new Int32Array(batchSize * seqLen).fill(IGNORE_LABEL);

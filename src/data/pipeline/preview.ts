@@ -1,26 +1,33 @@
 import type { TrainingConfig } from "../../config/training-config.js";
-import { loadTokenizer } from "../tokenizer.js";
+import { openTokenizer, tokenizerSource } from "../tokenizer/resolve-tokenizer.js";
+import type { Tokenizer } from "../tokenizer/tokenizer.js";
 import type { DatasetBackend } from "../types.js";
 
 export interface SamplePreview {
   readonly text: string;
-  /** Tokens of the text under `--model`, without the end-of-text appended in training. */
+  /** Tokens of the text under `--model`, without the end of sequence appended in training. */
   readonly tokens: number;
 }
 
-/** The first `n` samples, for `--dry-run`: shows what the trainer would read, reads no more. */
+/**
+ * The first `n` samples, for `--dry-run` and `aios data preview`: shows what the trainer would
+ * read, reads no more. Counts with `tokenizer`, else with the one `config.model` names.
+ */
 export async function previewSamples(
   backend: DatasetBackend,
-  config: Pick<TrainingConfig, "model">,
+  config: Pick<TrainingConfig, "model"> &
+    Partial<Pick<TrainingConfig, "hf_token_env" | "hf_cache_dir">>,
   n: number,
+  tokenizer?: Tokenizer,
 ): Promise<SamplePreview[]> {
-  const tokenizer = loadTokenizer(config.model);
-  const previews: SamplePreview[] = [];
-  if (n <= 0) return previews;
+  const counting = tokenizer ?? (await openTokenizer(config.model, tokenizerSource(config)));
+  const texts: string[] = [];
+  if (n <= 0) return [];
   for await (const text of backend.iterText({ loop: false })) {
-    previews.push({ text, tokens: tokenizer.encode(text).length });
+    texts.push(text);
     // `break` closes the backend's iteration, and with it the open file.
-    if (previews.length >= n) break;
+    if (texts.length >= n) break;
   }
-  return previews;
+  const encoded = await counting.encodeBatch(texts);
+  return texts.map((text, i) => ({ text, tokens: encoded[i]?.length ?? 0 }));
 }

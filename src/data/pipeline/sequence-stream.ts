@@ -4,12 +4,13 @@
  * the CLI.
  */
 import type { TrainingConfig } from "../../config/training-config.js";
-import { loadTokenizer, type Tokenizer } from "../tokenizer.js";
+import { openTokenizer, tokenizerSource } from "../tokenizer/resolve-tokenizer.js";
+import type { Tokenizer } from "../tokenizer/tokenizer.js";
 import type { BackendStats, DatasetBackend, PackedSequence, StreamPosition } from "../types.js";
 import { asciiOnly, type FilterCounts } from "./ascii-filter.js";
 import { packSequences } from "./pack.js";
 import { prefetch } from "./prefetch.js";
-import { type PositionedSample, positionedSamples } from "./samples.js";
+import { type PositionedSample, positionedSamples, type TokenizedSample } from "./samples.js";
 import { tokenizeSamples } from "./tokenize.js";
 import { tokenizeInWorkers } from "./tokenize-pool.js";
 
@@ -17,12 +18,14 @@ import { tokenizeInWorkers } from "./tokenize-pool.js";
 export const PREFETCH_SEQUENCES = 4;
 
 export type SequenceStreamConfig = Pick<TrainingConfig, "model" | "max_seq_len" | "ascii_only"> &
-  Partial<Pick<TrainingConfig, "dataset_backend" | "hf_num_workers">>;
+  Partial<
+    Pick<TrainingConfig, "dataset_backend" | "hf_num_workers" | "hf_token_env" | "hf_cache_dir">
+  >;
 
 export interface SequenceStreamOptions {
   /** Training: start a new epoch when the data runs out. Eval: end, with a last short sequence. */
   readonly loop: boolean;
-  /** Defaults to `loadTokenizer(config.model)`. */
+  /** Defaults to the tokenizer `config.model` names, opened when the stream is first read. */
   readonly tokenizer?: Tokenizer;
 }
 
@@ -38,7 +41,7 @@ export interface SequenceStream extends AsyncIterable<PackedSequence> {
 }
 
 /**
- * The data pipeline, stage by stage: samples with positions → ASCII filter → tokens + EOT →
+ * The data pipeline, stage by stage: samples with positions → ASCII filter → tokens + EOS →
  * sequences of `max_seq_len + 1` ids → prefetch. `from` is a `PackedSequence.position` from an
  * earlier run (null to start at the beginning); the stream then continues with exactly the
  * sequence that followed it.
@@ -49,7 +52,6 @@ export function openSequenceStream(
   from: StreamPosition | null,
   options: SequenceStreamOptions,
 ): SequenceStream {
-  const tokenizer = options.tokenizer ?? loadTokenizer(config.model);
   const counts: FilterCounts = { nonAscii: 0 };
 
   let samples: AsyncIterable<PositionedSample> = positionedSamples(backend, {
@@ -57,12 +59,7 @@ export function openSequenceStream(
     ...(from === null ? {} : { from: from.backend }),
   });
   if (config.ascii_only) samples = asciiOnly(samples, counts);
-  // Remote rows can arrive faster than one thread encodes them: the hf backend tokenizes in workers.
-  const workers = config.dataset_backend === "hf" ? (config.hf_num_workers ?? 0) : 0;
-  const tokens =
-    workers > 0 && options.tokenizer === undefined
-      ? tokenizeInWorkers(samples, { tokenizer: config.model, workers })
-      : tokenizeSamples(samples, tokenizer);
+  const tokens = tokenize(samples, config, options.tokenizer);
   const sequences = packSequences(tokens, {
     length: config.max_seq_len + 1,
     from,
@@ -74,6 +71,19 @@ export function openSequenceStream(
     [Symbol.asyncIterator]: () => ready,
     stats: () => ({ backend: backend.stats(), droppedNonAscii: counts.nonAscii }),
   };
+}
+
+async function* tokenize(
+  samples: AsyncIterable<PositionedSample>,
+  config: SequenceStreamConfig,
+  given: Tokenizer | undefined,
+): AsyncGenerator<TokenizedSample> {
+  const tokenizer = given ?? (await openTokenizer(config.model, tokenizerSource(config)));
+  // Remote rows can arrive faster than one thread encodes them: the hf backend tokenizes in workers.
+  const workers = config.dataset_backend === "hf" ? (config.hf_num_workers ?? 0) : 0;
+  yield* workers > 0
+    ? tokenizeInWorkers(samples, { tokenizer: tokenizer.spec, workers })
+    : tokenizeSamples(samples, tokenizer);
 }
 
 export { type Batch, type CollateOptions, collateBatch, IGNORE_LABEL } from "./collate.js";

@@ -1,12 +1,13 @@
 import type { Worker } from "node:worker_threads";
 import { AiosError } from "../../core/errors.js";
 import { startWorker } from "../../core/worker-entry.js";
+import type { TokenizerSpec } from "../tokenizer/tokenizer.js";
 import type { PositionedSample, TokenizedSample } from "./samples.js";
 import type { TokenizeReply, TokenizeRequest } from "./tokenize-protocol.js";
 
 export interface TokenizeInWorkersOptions {
-  /** `--model`: the tokenizer each worker loads. */
-  readonly tokenizer: string;
+  /** The tokenizer each worker loads (`Tokenizer.spec`). */
+  readonly tokenizer: TokenizerSpec;
   readonly workers: number;
   /** Most samples per message. */
   readonly batchSize?: number;
@@ -72,9 +73,9 @@ class TokenizerPool {
   private nextId = 0;
   private failure: Error | null = null;
 
-  constructor(tokenizer: string, count: number) {
+  constructor(spec: TokenizerSpec, count: number) {
     this.workers = Array.from({ length: count }, () => {
-      const worker = startWorker(import.meta.url, "tokenize-worker", { workerData: { tokenizer } });
+      const worker = startWorker(import.meta.url, "tokenize-worker", { workerData: { spec } });
       this.load.set(worker, 0);
       worker.on("message", (reply: TokenizeReply) => this.settle(reply));
       worker.on("error", (error) => this.fail(error));

@@ -1,18 +1,22 @@
 /**
- * A tokenization worker thread: receives batches of texts, answers with their token ids (end of
- * text appended) packed into one transferable buffer. See `tokenize-pool.ts`.
+ * A tokenization worker thread: loads the tokenizer its `TokenizerSpec` describes, receives
+ * batches of texts, answers with their token ids (end of sequence appended) packed into one
+ * transferable buffer. See `tokenize-pool.ts`.
  */
 import { parentPort, workerData } from "node:worker_threads";
-import { loadTokenizer } from "../tokenizer.js";
+import { loadTokenizer, type TokenizerSpec } from "../tokenizer/tokenizer.js";
 import type { TokenizeReply, TokenizeRequest } from "./tokenize-protocol.js";
 
-const tokenizer = loadTokenizer((workerData as { tokenizer: string }).tokenizer);
 const port = parentPort;
 if (port === null) throw new Error("tokenize-worker must run in a worker thread");
+// Loading is awaited by each request, so requests posted meanwhile are not lost.
+const loading = loadTokenizer((workerData as { spec: TokenizerSpec }).spec);
+loading.catch(() => {});
 
-port.on("message", ({ id, texts }: TokenizeRequest) => {
+port.on("message", async ({ id, texts }: TokenizeRequest) => {
   try {
-    const parts = texts.map((text) => tokenizer.encode(text));
+    const tokenizer = await loading;
+    const parts = await tokenizer.encodeBatch(texts);
     const ends = new Int32Array(parts.length);
     let total = 0;
     parts.forEach((ids, i) => {
@@ -24,7 +28,7 @@ port.on("message", ({ id, texts }: TokenizeRequest) => {
     for (const part of parts) {
       ids.set(part, at);
       at += part.length;
-      ids[at++] = tokenizer.eotId;
+      ids[at++] = tokenizer.eosId;
     }
     const reply: TokenizeReply = { id, ids, ends };
     port.postMessage(reply, [ids.buffer, ends.buffer]);

@@ -92,6 +92,14 @@ export class CheckedVectorStore implements VectorStoreClient {
     return this.#open().stats();
   }
 
+  async exists(): Promise<boolean> {
+    return (await this.#open().dimension()) !== null;
+  }
+
+  async listCollections(): Promise<string[]> {
+    return (await this.#open().listCollections()).sort();
+  }
+
   async *scan(batchSize: number = DEFAULT_SCAN_BATCH): AsyncIterable<StoredVector[]> {
     const driver = this.#open();
     if (!Number.isInteger(batchSize) || batchSize < 1) {

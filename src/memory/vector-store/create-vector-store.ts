@@ -2,11 +2,22 @@ import type { VectorStoreBackend, VectorStoreConfig } from "../../config/memory-
 import { AiosError } from "../../core/errors.js";
 import { CheckedVectorStore } from "./checked-client.js";
 import { collectionName, DEFAULT_COLLECTION } from "./collection-name.js";
-import type { VectorStoreClient, VectorStoreDriver } from "./types.js";
+import type { StoreLockOptions, VectorStoreClient, VectorStoreDriver } from "./types.js";
 
 export interface CreateVectorStoreOptions {
   /** Collection name without the prefix (default "default"). */
   readonly collection?: string;
+  /**
+   * Told once when another process holds the embedded store and this one waits for it
+   * (`memory.vector_store.lock_timeout_s`); default: a line on stderr.
+   */
+  readonly onLockWait?: (notice: string) => void;
+}
+
+const LOCK_TIMEOUT_SETTING = "memory.vector_store.lock_timeout_s";
+
+function noticeOnStderr(notice: string): void {
+  process.stderr.write(`aios: ${notice}\n`);
 }
 
 /**
@@ -23,13 +34,19 @@ export async function createVectorStore(
     config.collection_prefix,
     options.collection ?? DEFAULT_COLLECTION,
   );
-  return new CheckedVectorStore(await openDriver(backend, config, collection));
+  const lock = {
+    timeoutS: config.lock_timeout_s,
+    timeoutSetting: LOCK_TIMEOUT_SETTING,
+    onWait: options.onLockWait ?? noticeOnStderr,
+  };
+  return new CheckedVectorStore(await openDriver(backend, config, collection, lock));
 }
 
 async function openDriver(
   backend: VectorStoreBackend,
   config: VectorStoreConfig,
   collection: string,
+  lock: StoreLockOptions,
 ): Promise<VectorStoreDriver> {
   switch (backend) {
     case "lancedb": {
@@ -39,6 +56,7 @@ async function openDriver(
         collection,
         indexMinRows: config.index_min_rows,
         nprobes: config.lancedb.nprobes,
+        lock,
       });
     }
     case "pgvector": {
@@ -52,6 +70,7 @@ async function openDriver(
         hnswM: pg.hnsw_m,
         hnswEfConstruction: pg.hnsw_ef_construction,
         efSearch: pg.ef_search,
+        lock,
       });
     }
     case "qdrant": {

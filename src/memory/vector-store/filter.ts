@@ -1,4 +1,5 @@
 import { AiosError } from "../../core/errors.js";
+import { inexactNumberProblem, isExactNumber, type LiteralOf } from "./json-numbers.js";
 import type { JsonValue, Metadata } from "./metadata.js";
 
 /**
@@ -10,7 +11,8 @@ import type { JsonValue, Metadata } from "./metadata.js";
  *   {age: {$gte: 10, $lt: 20}}       numeric range; only a field holding a number matches
  *   {kind: {$eq: "motif"}}           the same as {kind: "motif"}
  *
- * Equality is typed: 3 does not match "3", true does not match 1.
+ * Equality is typed: 3 does not match "3", true does not match 1. Numbers must lie within
+ * ±(2^53 − 1), as in metadata (json-numbers.ts): beyond it a double cannot tell ids apart.
  */
 export type FilterScalar = string | number | boolean;
 
@@ -42,8 +44,25 @@ const RANGE_OPS = { $gt: "gt", $gte: "gte", $lt: "lt", $lte: "lte" } as const;
 const FILTER_HINT =
   'write a JSON object such as {"kind": "motif", "tags": {"$in": ["QA", "gen"]}, "age": {"$gte": 10}}';
 
-function filterError(message: string): AiosError {
-  return new AiosError("VECTOR_FILTER", `Invalid filter: ${message}`, { hint: FILTER_HINT });
+function filterError(message: string, hint = FILTER_HINT): AiosError {
+  return new AiosError("VECTOR_FILTER", `Invalid filter: ${message}`, { hint });
+}
+
+/** Refuses a number outside ±(2^53 − 1) anywhere in the filter, naming where it is. */
+function checkFilterNumbers(value: unknown, path: string, literalOf: LiteralOf | undefined): void {
+  if (typeof value === "number" && Number.isFinite(value) && !isExactNumber(value)) {
+    const { message, hint } = inexactNumberProblem(path, value, literalOf);
+    throw filterError(message, hint);
+  }
+  if (Array.isArray(value)) {
+    value.forEach((item, i) => {
+      checkFilterNumbers(item, `${path}[${i}]`, literalOf);
+    });
+  } else if (isPlainObject(value)) {
+    for (const [key, item] of Object.entries(value)) {
+      checkFilterNumbers(item, `${path}.${key}`, literalOf);
+    }
+  }
 }
 
 function isScalar(value: unknown): value is FilterScalar {
@@ -58,8 +77,11 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
-/** Checks a filter and turns it into conditions (an empty list matches everything). */
-export function parseFilter(filter: unknown): FilterCondition[] {
+/**
+ * Checks a filter and turns it into conditions (an empty list matches everything). `literalOf`
+ * gives the digits of a filter parsed from JSON text, for the message on a number out of range.
+ */
+export function parseFilter(filter: unknown, literalOf?: LiteralOf): FilterCondition[] {
   if (filter === undefined || filter === null) return [];
   if (!isPlainObject(filter))
     throw filterError(`expected an object, got ${JSON.stringify(filter)}`);
@@ -70,6 +92,7 @@ export function parseFilter(filter: unknown): FilterCondition[] {
         `key ${JSON.stringify(key)} is not filterable: keys are top-level metadata names of letters, digits and _ (not starting with a digit)`,
       );
     }
+    checkFilterNumbers(spec, key, literalOf);
     if (isScalar(spec)) conditions.push({ op: "in", key, values: [spec] });
     else if (isPlainObject(spec)) conditions.push(...parseOperators(key, spec));
     else {

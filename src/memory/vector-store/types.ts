@@ -4,6 +4,14 @@ import type { Metadata } from "./metadata.js";
 
 export type { JsonValue, Metadata } from "./metadata.js";
 
+/** How an embedded driver waits for another process's lock (lock-file.ts). */
+export interface StoreLockOptions {
+  readonly timeoutS: number;
+  /** The setting that changes `timeoutS`, for the hint. */
+  readonly timeoutSetting: string;
+  readonly onWait: (notice: string) => void;
+}
+
 /** A vector as callers give it: a plain array or a typed array. */
 export type VectorInput = ArrayLike<number>;
 
@@ -71,6 +79,10 @@ export interface VectorStoreClient {
    * Returns false when the collection is too small to train one (it is then searched exactly).
    */
   createIndex(): Promise<boolean>;
+  /** Whether the collection exists (it is created by the first upsert; it may then be empty). */
+  exists(): Promise<boolean>;
+  /** The store's collections (full names), sorted. */
+  listCollections(): Promise<string[]>;
   close(): Promise<void>;
 }
 
@@ -98,6 +110,8 @@ export interface VectorStoreDriver {
   readonly collection: string;
   /** The collection's dimension, or null while it does not exist. */
   dimension(): Promise<number | null>;
+  /** Every collection of this store (full names, any prefix), for messages about a missing one. */
+  listCollections(): Promise<string[]>;
   /** Creates the collection on first use with `batch.dimension`. */
   upsert(batch: CheckedBatch): Promise<void>;
   search(

@@ -1,4 +1,5 @@
 import { AiosError } from "../../core/errors.js";
+import { inexactNumberProblem, isExactNumber, type LiteralOf } from "./json-numbers.js";
 import type { CheckedBatch, JsonValue, Metadata, VectorInput } from "./types.js";
 
 /**
@@ -81,22 +82,35 @@ export function checkTopK(topK: unknown): number {
   return topK;
 }
 
-/** A deep copy of `metadata` that is plain JSON, or an error naming the first bad field. */
-export function checkMetadata(metadata: unknown, where: string): Metadata {
+/**
+ * A deep copy of `metadata` that is plain JSON, or an error naming the first bad field. Numbers
+ * must lie within ±(2^53 − 1) (json-numbers.ts); `literalOf` gives the digits the JSON text
+ * wrote, for the message, when the metadata was parsed from text.
+ */
+export function checkMetadata(metadata: unknown, where: string, literalOf?: LiteralOf): Metadata {
   if (metadata === undefined || metadata === null) return {};
   if (typeof metadata !== "object" || Array.isArray(metadata)) {
     throw inputError(`${where}: metadata must be an object of JSON values`);
   }
-  return checkJson(metadata, where, 0) as Metadata;
+  return checkJson(metadata, where, 0, literalOf) as Metadata;
 }
 
-function checkJson(value: unknown, path: string, depth: number): JsonValue {
+function checkJson(
+  value: unknown,
+  path: string,
+  depth: number,
+  literalOf: LiteralOf | undefined,
+): JsonValue {
   if (depth > MAX_METADATA_DEPTH)
     throw inputError(`${path}: metadata nests deeper than ${MAX_METADATA_DEPTH} levels`);
   if (value === null || typeof value === "boolean") return value;
   if (typeof value === "number") {
     if (!Number.isFinite(value))
       throw inputError(`${path} is ${value}; JSON has no NaN or Infinity`);
+    if (!isExactNumber(value)) {
+      const { message, hint } = inexactNumberProblem(path, value, literalOf);
+      throw inputError(message, hint);
+    }
     return value;
   }
   if (typeof value === "string") {
@@ -104,12 +118,12 @@ function checkJson(value: unknown, path: string, depth: number): JsonValue {
     return value;
   }
   if (Array.isArray(value))
-    return value.map((item, i) => checkJson(item, `${path}[${i}]`, depth + 1));
+    return value.map((item, i) => checkJson(item, `${path}[${i}]`, depth + 1, literalOf));
   if (typeof value === "object" && Object.getPrototypeOf(value) === Object.prototype) {
     const out: Metadata = {};
     for (const [key, item] of Object.entries(value)) {
       if (key.includes("\u0000")) throw inputError(`${path}: a key contains a NUL character`);
-      out[key] = checkJson(item, `${path}.${key}`, depth + 1);
+      out[key] = checkJson(item, `${path}.${key}`, depth + 1, literalOf);
     }
     return out;
   }

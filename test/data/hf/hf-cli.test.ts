@@ -1,8 +1,9 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { parquetWriteBuffer } from "hyparquet-writer";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { writeWikitextRepo } from "../../helpers/hub-fixtures.js";
+import { put, writeWikitextRepo } from "../../helpers/hub-fixtures.js";
 import { type HubServer, startHubServer } from "../../helpers/hub-server.js";
 import { metricsOf, runCli, STACK_FRAME, stepRecordsOf, trainArgs } from "../../helpers/run-cli.js";
 import { TINY_MODEL_FLAGS } from "../../helpers/tiny-model.js";
@@ -111,5 +112,52 @@ describe("aios with the hf backend", () => {
     expect(r.stdout).toMatch(
       /hf: wikitext:wikitext-2-v1:test \(1 file, repo files at [0-9a-f]{8}\)/,
     );
+  });
+});
+
+describe("aios with a local parquet directory without a text column", () => {
+  /** The issue's pre-tokenized dataset: `doc_id INT64`, `input_ids list<int64>`. */
+  const pretokenized = async (): Promise<string> => {
+    const repo = join(dir, "pretok");
+    const bytes = parquetWriteBuffer({
+      columnData: [
+        { name: "doc_id", data: [1n, 2n] },
+        { name: "input_ids", data: [[464n, 3797n], [9007199254740993n]] },
+      ],
+      schema: [
+        { name: "root", num_children: 2 },
+        { name: "doc_id", type: "INT64", repetition_type: "REQUIRED" },
+        { name: "input_ids", repetition_type: "OPTIONAL", converted_type: "LIST", num_children: 1 },
+        { name: "list", repetition_type: "REPEATED", num_children: 1 },
+        { name: "element", type: "INT64", repetition_type: "OPTIONAL" },
+      ],
+    });
+    await put(join(repo, "data", "train-00000-of-00001.parquet"), new Uint8Array(bytes));
+    return repo;
+  };
+
+  it("previews each row as exact JSON: 64-bit integers keep all their digits", async () => {
+    const repo = await pretokenized();
+    const r = await aios(["data", "preview", "--dataset-backend", "hf", "--hf-name", repo]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain(JSON.stringify('{"doc_id":1,"input_ids":[464,3797]}'));
+    expect(r.stdout).toContain(JSON.stringify('{"doc_id":2,"input_ids":[9007199254740993]}'));
+  });
+
+  it("refuses an INT64 --hf-text-field: every row is a non-string value, exit 2", async () => {
+    const repo = await pretokenized();
+    const r = await aios([
+      "data",
+      "preview",
+      "--dataset-backend",
+      "hf",
+      "--hf-name",
+      repo,
+      "--hf-text-field",
+      "doc_id",
+    ]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^aios: every row of .* is bad \(2 rows\).*non-string value/m);
+    expect(r.stderr).not.toMatch(STACK_FRAME);
   });
 });

@@ -115,6 +115,23 @@ describe("the builder datasets chooses", () => {
   });
 });
 
+describe("the card's YAML", () => {
+  it("refuses front matter that is not YAML, naming the card", () => {
+    for (const yaml of ["configs: [", ": : :\n\t- x"]) {
+      const read = () => cardMetadata(`---\n${yaml}\n---\n# card\n`, null, "/data/repo/README.md");
+      expect(read).toThrow(AiosError);
+      expect(read).toThrow(
+        /^the dataset card \/data\/repo\/README\.md has front matter that is not YAML: [^\n]+$/,
+      );
+    }
+  });
+
+  it("reads it as PyYAML does (YAML 1.1), .huggingface.yaml over the card", () => {
+    const data = cardMetadata("---\nkeep: no\nsame: 1\nsame: 2\n---\n", "same: 3\n");
+    expect(data).toEqual({ keep: false, same: 3 });
+  });
+});
+
 describe("configs from the card", () => {
   const paths = ["a/x.jsonl", "b/y.jsonl", "b/z.jsonl"];
 

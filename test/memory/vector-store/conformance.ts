@@ -6,7 +6,7 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { AiosError } from "../../../src/core/errors.js";
 import { cosineSimilarity, ExactIndex } from "../../../src/memory/vector-store/exact-search.js";
-import type { VectorFilter } from "../../../src/memory/vector-store/filter.js";
+import type { FilterScalar, VectorFilter } from "../../../src/memory/vector-store/filter.js";
 import { randomVectors } from "../../../src/memory/vector-store/random-vectors.js";
 import type { Metadata, VectorStoreClient } from "../../../src/memory/vector-store/types.js";
 
@@ -377,6 +377,84 @@ export function describeVectorStoreConformance(name: string, target: Conformance
         expect(query.code).toBe("VECTOR_INPUT");
         expect(await store.count()).toBe(1);
         expect((await store.stats()).dimension).toBe(4);
+      });
+    });
+
+    describe("numbers beyond 2^53 (a double cannot keep such integers apart)", () => {
+      const MAX = Number.MAX_SAFE_INTEGER;
+      // Written as text: the literal 12345678901234567890 would itself be rounded by the parser.
+      const BIG = Number("12345678901234567890");
+
+      it("refuses them in metadata before writing anything, naming the record and the key", async () => {
+        const store = await fresh();
+        const cases: readonly [Metadata, RegExp][] = [
+          [
+            { user_id: BIG },
+            /record 1 \("bob"\) metadata\.user_id is 12345678901234567000, beyond ±9007199254740991/,
+          ],
+          [{ user_id: MAX + 1 }, /metadata\.user_id is 9007199254740992/],
+          [{ user_id: -(MAX + 3) }, /metadata\.user_id is -9007199254740994/],
+          [{ ids: [1, 2 ** 60] }, /metadata\.ids\[1\] is 1152921504606847000/],
+          [{ nested: { big: 1e300 } }, /metadata\.nested\.big is 1e\+300/],
+        ];
+        for (const [metadata, message] of cases) {
+          const error = await rejection(
+            store.upsert(
+              ["alice", "bob"],
+              [
+                [1, 0, 0],
+                [0, 1, 0],
+              ],
+              [{ user_id: 1 }, metadata],
+            ),
+          );
+          expect(error.code).toBe("VECTOR_INPUT");
+          expect(error.message).toMatch(message);
+          expect(error.hint).toMatch(/store it as a string/);
+        }
+        expect(await store.count()).toBe(0);
+      });
+
+      it("stores the largest exact integers, and fractions, exactly and filters them apart", async () => {
+        const store = await fresh();
+        const rows: readonly [string, Metadata][] = [
+          ["max", { user_id: MAX }],
+          ["below", { user_id: MAX - 1 }],
+          ["min", { user_id: -MAX }],
+          ["tenth", { user_id: 0.1 }],
+          ["string", { user_id: "12345678901234567890" }],
+        ];
+        await store.upsert(
+          rows.map(([id]) => id),
+          randomVectors(rows.length, 4, 71),
+          rows.map(([, m]) => m),
+        );
+        for (const [id, metadata] of rows) {
+          const hits = await store.query(null, 10, { user_id: metadata.user_id as FilterScalar });
+          expect(hits).toEqual([[id, null, metadata]]);
+          expect((await store.queryById(id))?.metadata).toEqual(metadata);
+        }
+        const top = await store.query(null, 10, { user_id: { $gte: MAX - 1 } });
+        expect(top.map(([id]) => id).sort()).toEqual(["below", "max"]);
+        expect(await store.count({ user_id: { $lt: -(MAX - 1) } })).toBe(1);
+      });
+
+      it("refuses them in filters", async () => {
+        const store = await fresh();
+        await store.upsert(["a"], [[1, 0, 0]], [{ user_id: 1 }]);
+        const filters: readonly [unknown, RegExp][] = [
+          [{ user_id: BIG }, /user_id is 12345678901234567000/],
+          [{ user_id: { $eq: MAX + 1 } }, /user_id\.\$eq is 9007199254740992/],
+          [{ user_id: { $in: [1, 2 ** 64] } }, /user_id\.\$in\[1\] is 18446744073709552000/],
+          [{ user_id: { $gte: -(2 ** 60) } }, /user_id\.\$gte is -1152921504606847000/],
+        ];
+        for (const [filter, message] of filters) {
+          const error = await rejection(store.query(null, 5, filter as VectorFilter));
+          expect(error.code).toBe("VECTOR_FILTER");
+          expect(error.message).toMatch(message);
+          const counted = await rejection(store.count(filter as VectorFilter));
+          expect(counted.code).toBe("VECTOR_FILTER");
+        }
       });
     });
 

@@ -54,18 +54,39 @@ export async function openStore(options: StoreOptions, collection?: string): Pro
   return { store, config, collection: name };
 }
 
-/** Runs `body` with the store open and closes it whatever happens. */
+/**
+ * Runs `body` with the store open and closes it whatever happens. Commands that only read or
+ * remove (`existing`) refuse a collection that does not exist, listing those that do: a
+ * mistyped `--collection` must not look like an empty one.
+ */
 export async function withStore<T>(
   options: StoreOptions,
   body: (opened: OpenedStore) => Promise<T>,
-  collection?: string,
+  { collection, existing = false }: { collection?: string; existing?: boolean } = {},
 ): Promise<T> {
   const opened = await openStore(options, collection);
   try {
+    if (existing && !(await opened.store.exists())) throw await noSuchCollection(opened);
     return await body(opened);
   } finally {
     await opened.store.close();
   }
+}
+
+async function noSuchCollection({ store, config, collection }: OpenedStore): Promise<AiosError> {
+  const prefix = `${config.collection_prefix}_`;
+  const names = (await store.listCollections())
+    .filter((name) => name.startsWith(prefix))
+    .map((name) => name.slice(prefix.length));
+  const listed =
+    names.length === 0 ? "it holds no collections yet" : `its collections: ${names.join(", ")}`;
+  return new AiosError(
+    "VECTOR_STORE",
+    `collection "${collection}" (${store.collection}) does not exist in the ${store.backend} store; ${listed}`,
+    {
+      hint: "check --collection, --backend and --config; vs-upsert or vs-restore creates a collection",
+    },
+  );
 }
 
 /** A JSON-valued flag, parsed, or an error that names the flag. */

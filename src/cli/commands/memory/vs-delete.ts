@@ -7,23 +7,27 @@ export function registerVsDelete(memory: Command): void {
     .description("delete records by id; ids that are not there are ignored")
     .argument("<ids...>", "ids to delete");
   addStoreOptions(command).action(async (ids: string[], options: StoreOptions) => {
-    await withStore(options, async ({ store }) => {
-      const before = await store.count();
-      await store.delete(ids);
-      const count = await store.count();
-      if (options.json) {
-        printJson({
-          backend: store.backend,
-          collection: store.collection,
-          requested: ids.length,
-          deleted: before - count,
-          count,
-        });
-      } else {
-        process.stdout.write(
-          `deleted ${before - count} of ${ids.length} ids from ${store.collection}; ${count} remain\n`,
-        );
-      }
-    });
+    await withStore(
+      options,
+      async ({ store }) => {
+        const before = await store.count();
+        await store.delete(ids);
+        const count = await store.count();
+        if (options.json) {
+          printJson({
+            backend: store.backend,
+            collection: store.collection,
+            requested: ids.length,
+            deleted: before - count,
+            count,
+          });
+        } else {
+          process.stdout.write(
+            `deleted ${before - count} of ${ids.length} ids from ${store.collection}; ${count} remain\n`,
+          );
+        }
+      },
+      { existing: true },
+    );
   });
 }

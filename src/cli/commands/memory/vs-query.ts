@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import { AiosError } from "../../../core/errors.js";
-import type { VectorFilter } from "../../../memory/vector-store/filter.js";
+import { parseFilter, type VectorFilter } from "../../../memory/vector-store/filter.js";
+import { literalsOf } from "../../../memory/vector-store/json-numbers.js";
 import { randomVectors } from "../../../memory/vector-store/random-vectors.js";
 import type {
   QueryHit,
@@ -65,19 +66,25 @@ export function registerVsQuery(memory: Command): void {
       options.filter === undefined
         ? undefined
         : (parseJsonFlag("--filter", options.filter, '{"kind": "motif"}') as VectorFilter);
-    await withStore(options, async ({ store }) => {
-      const vector = await queryVector(store, options);
-      const hits = vector === undefined ? [] : await store.query(vector, options.topK, filter);
-      if (options.json) {
-        printJson({
-          backend: store.backend,
-          collection: store.collection,
-          results: hits.map(([id, score, metadata]) => ({ id, score, metadata })),
-        });
-      } else {
-        printHits(hits);
-      }
-    });
+    // Checked here, with the flag's own digits at hand for the message, before the store opens.
+    if (options.filter !== undefined) parseFilter(filter, literalsOf(options.filter));
+    await withStore(
+      options,
+      async ({ store }) => {
+        const vector = await queryVector(store, options);
+        const hits = vector === undefined ? [] : await store.query(vector, options.topK, filter);
+        if (options.json) {
+          printJson({
+            backend: store.backend,
+            collection: store.collection,
+            results: hits.map(([id, score, metadata]) => ({ id, score, metadata })),
+          });
+        } else {
+          printHits(hits);
+        }
+      },
+      { existing: true },
+    );
   });
 }
 

@@ -1,9 +1,18 @@
 import { type Command, Option } from "commander";
-import { AiosError } from "../../../core/errors.js";
+import { AiosError, isAiosError } from "../../../core/errors.js";
+import {
+  type ReplayableInput,
+  replayableInput,
+} from "../../../memory/vector-store/backup/jsonl-file.js";
 import { randomVectors } from "../../../memory/vector-store/random-vectors.js";
 import type { VectorStoreClient } from "../../../memory/vector-store/types.js";
 import { createCountProgress } from "../../count-progress.js";
-import { readVectorJsonl, type VectorRecord } from "./read-vector-jsonl.js";
+import {
+  checkVectorJsonl,
+  readVectorJsonl,
+  type VectorJsonlSummary,
+  type VectorRecord,
+} from "./read-vector-jsonl.js";
 import {
   addStoreOptions,
   parseCount,
@@ -57,12 +66,7 @@ export function registerVsUpsert(memory: Command): void {
         hint: "e.g. aios memory vs-upsert vectors.jsonl, or aios memory vs-upsert --random 1000 --dim 128",
       });
     }
-    await withStore(options, async ({ store }) => {
-      const dimension = (await store.stats()).dimension;
-      const upserted =
-        file === undefined
-          ? await upsertRandom(store, options, dimension)
-          : await upsertFile(store, file, dimension, options.batchSize);
+    const report = async (store: VectorStoreClient, upserted: number) => {
       const count = await store.count();
       if (options.json) {
         printJson({ backend: store.backend, collection: store.collection, upserted, count });
@@ -71,7 +75,25 @@ export function registerVsUpsert(memory: Command): void {
           `upserted ${upserted} vectors into ${store.collection} (${store.backend}); it now holds ${count}\n`,
         );
       }
-    });
+    };
+    if (file === undefined) {
+      await withStore(options, async ({ store }) =>
+        report(store, await upsertRandom(store, options, (await store.stats()).dimension)),
+      );
+      return;
+    }
+    // The whole input is read and checked before the store is opened (and, for an embedded
+    // store, locked), so a bad record anywhere writes nothing; stdin is spooled to read it twice.
+    const input = await replayableInput(file);
+    try {
+      const summary = await checkVectorJsonl(input.path, input.name);
+      await withStore(options, async ({ store }) => {
+        checkInputDimension(summary, (await store.stats()).dimension, input.name);
+        await report(store, await upsertFile(store, input, summary, options.batchSize));
+      });
+    } finally {
+      await input.cleanup();
+    }
   });
 }
 
@@ -89,6 +111,7 @@ async function upsertRandom(
   }
   const total = options.random ?? 0;
   const progress = createCountProgress(process.stderr, "upsert", "vectors");
+  let done = 0;
   try {
     for (let start = 0, batch = 0; start < total; start += options.batchSize, batch++) {
       const size = Math.min(options.batchSize, total - start);
@@ -100,25 +123,47 @@ async function upsertRandom(
         vectors,
         ids.map((_, i) => ({ index: start + i })),
       );
-      progress.update(start + size, total);
+      done += size;
+      progress.update(done, total);
     }
+  } catch (error) {
+    throw partlyWritten(
+      error,
+      done === 0
+        ? null
+        : `${done} of ${total} vectors (ids ${options.idPrefix}0 to ${options.idPrefix}${done - 1})`,
+    );
   } finally {
     progress.close();
   }
   return total;
 }
 
+/** The collection's dimension against the input's, named by the record that fixed it. */
+function checkInputDimension(
+  summary: VectorJsonlSummary,
+  collection: number | null,
+  name: string,
+): void {
+  if (summary.dimension === null || collection === null || summary.dimension === collection) {
+    return;
+  }
+  throw new AiosError(
+    "VECTOR_INPUT",
+    `${name}:${summary.firstLine}: vector has ${summary.dimension} dimensions but the collection holds ${collection}-dimensional vectors`,
+    { hint: "use vectors of the collection's dimension, or another --collection" },
+  );
+}
+
 async function upsertFile(
   store: VectorStoreClient,
-  file: string,
-  dimension: number | null,
+  input: ReplayableInput,
+  summary: VectorJsonlSummary,
   batchSize: number,
 ): Promise<number> {
-  // First pass (files only; stdin cannot be read twice): check every line, write nothing.
-  let total = 0;
-  if (file !== "-") for await (const _ of readVectorJsonl(file, dimension)) total += 1;
   const progress = createCountProgress(process.stderr, "upsert", "vectors");
   let done = 0;
+  let lastLine = 0;
   let batch: VectorRecord[] = [];
   const flush = async () => {
     if (batch.length === 0) return;
@@ -128,12 +173,13 @@ async function upsertFile(
       batch.map((r) => r.metadata),
     );
     done += batch.length;
-    progress.update(done, Math.max(total, done));
+    lastLine = batch[batch.length - 1]?.line ?? lastLine;
+    progress.update(done, Math.max(summary.count, done));
     batch = [];
   };
   try {
     const inBatch = new Set<string>();
-    for await (const record of readVectorJsonl(file, dimension)) {
+    for await (const record of readVectorJsonl(input.path, input.name)) {
       // A repeated id replaces the earlier line, as two separate upserts would.
       if (inBatch.has(record.id) || batch.length >= batchSize) {
         await flush();
@@ -143,8 +189,35 @@ async function upsertFile(
       inBatch.add(record.id);
     }
     await flush();
+  } catch (error) {
+    throw partlyWritten(
+      error,
+      done === 0
+        ? null
+        : `${done} of ${summary.count} records (${input.name} lines ${summary.firstLine} to ${lastLine})`,
+    );
   } finally {
     progress.close();
   }
   return done;
+}
+
+/**
+ * A write that failed part-way (the store went away, another program held it too long): the
+ * message says exactly what was written before, and that running the command again is safe.
+ */
+function partlyWritten(error: unknown, written: string | null): unknown {
+  const note =
+    written === null
+      ? "nothing was written"
+      : `${written} were written before this error; the rest were not`;
+  if (!isAiosError(error)) {
+    process.stderr.write(`aios: ${note}\n`);
+    return error;
+  }
+  return new AiosError(error.code, `${error.message} (${note})`, {
+    hint: `${error.hint === undefined ? "" : `${error.hint}; `}upserts replace by id, so running the same command again is safe`,
+    exitCode: error.exitCode,
+    cause: error,
+  });
 }

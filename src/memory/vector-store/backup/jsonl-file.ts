@@ -1,7 +1,10 @@
 import { createReadStream, createWriteStream } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { createInterface } from "node:readline";
 import type { Readable, Writable } from "node:stream";
-import { finished } from "node:stream/promises";
+import { finished, pipeline } from "node:stream/promises";
 import { createGunzip, createGzip } from "node:zlib";
 import { AiosError, errnoCode } from "../../../core/errors.js";
 
@@ -34,6 +37,36 @@ export async function* readLines(path: string): AsyncGenerator<{ line: string; n
     number += 1;
     if (line.trim() !== "") yield { line, number };
   }
+}
+
+/** An input that can be read more than once (a check pass, then a write pass). */
+export interface ReplayableInput {
+  /** A path `readLines` reads: the file itself, or the temporary copy of stdin. */
+  readonly path: string;
+  /** How messages name the input: the path, or "stdin". */
+  readonly name: string;
+  /** Removes the temporary copy, if any. */
+  cleanup(): Promise<void>;
+}
+
+/**
+ * `path` as an input that can be read twice. A file already can; stdin (`-`) cannot, so it is
+ * streamed into a temporary file first: memory stays bounded whatever its size.
+ */
+export async function replayableInput(path: string): Promise<ReplayableInput> {
+  if (path !== "-") return { path, name: path, cleanup: async () => {} };
+  const dir = await mkdtemp(join(tmpdir(), "aios-stdin-"));
+  const cleanup = () => rm(dir, { recursive: true, force: true });
+  const copy = join(dir, "stdin.jsonl");
+  try {
+    await pipeline(process.stdin, createWriteStream(copy));
+  } catch (error) {
+    await cleanup();
+    throw new AiosError("IO", `Cannot copy stdin to ${copy}: ${String(error)}`, {
+      hint: "check that the temporary directory (TMPDIR) is writable and has room for the input",
+    });
+  }
+  return { path: copy, name: "stdin", cleanup };
 }
 
 /** A line writer honouring backpressure; `close()` flushes and reports write errors. */

@@ -1,16 +1,20 @@
+import { join } from "node:path";
 import type { Connection, Table, VectorQuery } from "@lancedb/lancedb";
 import type { FixedSizeList } from "apache-arrow";
-import { AiosError } from "../../../core/errors.js";
+import { AiosError, isAiosError } from "../../../core/errors.js";
 import type { FilterCondition } from "../filter.js";
+import { acquireLock, type HeldLock } from "../lock-file.js";
 import type {
   CheckedBatch,
   CollectionStats,
   ScoredHit,
   StoredMatch,
   StoredVector,
+  StoreLockOptions,
   VectorStoreDriver,
 } from "../types.js";
 import { batchToArrow } from "./arrow-batch.js";
+import { isCommitConflict, retryCommitConflicts } from "./commit-retry.js";
 import { filterToSql, idsToSql, sqlString } from "./filter-sql.js";
 import { parseMetadata, recordsOf } from "./rows.js";
 
@@ -23,6 +27,8 @@ export interface LanceDbStoreOptions {
   /** Build the ANN index automatically once the table holds this many rows. */
   readonly indexMinRows: number;
   readonly nprobes: number;
+  /** How a write waits for another aios process writing the same table. */
+  readonly lock: StoreLockOptions;
 }
 
 /** IVF trains k-means on the vectors; below this many rows it cannot, and exact search is fast anyway. */
@@ -40,6 +46,11 @@ const MAX_SMALL_FRAGMENTS = 64;
 async function loadLanceDb(): Promise<LanceDb> {
   process.env.LANCEDB_LOG ??= "error";
   return import("@lancedb/lancedb");
+}
+
+/** The write lock of a table: a file beside the table's `<collection>.lance` directory. */
+export function lanceDbLockPath(path: string, collection: string): string {
+  return join(path, `${collection}.lock`);
 }
 
 /** Embedded LanceDB: one table per collection in a directory; nothing to run. */
@@ -71,12 +82,17 @@ class LanceDbStore implements VectorStoreDriver {
   #dimension: number | null = null;
   /** Whether a vector index exists, cached between writes (listing indices costs a query). */
   #indexed: boolean | null = null;
+  #waitNoticeGiven = false;
 
   constructor(lancedb: LanceDb, db: Connection, options: LanceDbStoreOptions) {
     this.#lancedb = lancedb;
     this.#db = db;
     this.#options = options;
     this.collection = options.collection;
+  }
+
+  listCollections(): Promise<string[]> {
+    return this.#db.tableNames();
   }
 
   async dimension(): Promise<number | null> {
@@ -86,14 +102,38 @@ class LanceDbStore implements VectorStoreDriver {
 
   async upsert(batch: CheckedBatch): Promise<void> {
     const data = batchToArrow(batch);
-    const table = await this.#openTable();
-    if (table === null) {
-      this.#table = await this.#db.createTable(this.collection, data);
-      this.#dimension = batch.dimension;
-    } else {
-      await table.mergeInsert("id").whenMatchedUpdateAll().whenNotMatchedInsertAll().execute(data);
+    await this.#exclusive(async () => {
+      let table = await this.#latestTable();
+      if (table === null) {
+        try {
+          this.#table = await this.#db.createTable(this.collection, data);
+          this.#dimension = batch.dimension;
+          table = this.#table;
+        } catch (error) {
+          // Another program (not holding aios's lock) created it first: merge into it.
+          if (!/already exists/i.test(String(error))) throw error;
+          table = await this.#requireTable();
+          await this.#merge(table, batch, data);
+        }
+      } else {
+        await this.#merge(table, batch, data);
+      }
+      await this.#maintainWhenFree();
+    });
+  }
+
+  async #merge(table: Table, batch: CheckedBatch, data: ReturnType<typeof batchToArrow>) {
+    if (this.#dimension !== batch.dimension) {
+      // Another process created the table, with another dimension, after the client checked.
+      throw new AiosError(
+        "VECTOR_INPUT",
+        `${this.collection} holds ${this.#dimension}-dimensional vectors; this batch has ${batch.dimension}`,
+        { hint: "use vectors of the collection's dimension, or another --collection" },
+      );
     }
-    await this.#maintain();
+    await retryOnTable(table, `upserting ${batch.ids.length} records into ${this.collection}`, () =>
+      table.mergeInsert("id").whenMatchedUpdateAll().whenNotMatchedInsertAll().execute(data),
+    );
   }
 
   async search(
@@ -153,10 +193,16 @@ class LanceDbStore implements VectorStoreDriver {
   }
 
   async delete(ids: readonly string[]): Promise<void> {
-    const table = await this.#requireTable();
-    for (let i = 0; i < ids.length; i += DELETE_CHUNK) {
-      await table.delete(idsToSql(ids.slice(i, i + DELETE_CHUNK)));
-    }
+    await this.#exclusive(async () => {
+      const table = await this.#latestTable();
+      if (table === null) return;
+      for (let i = 0; i < ids.length; i += DELETE_CHUNK) {
+        const chunk = ids.slice(i, i + DELETE_CHUNK);
+        await retryOnTable(table, `deleting ${chunk.length} ids from ${this.collection}`, () =>
+          table.delete(idsToSql(chunk)),
+        );
+      }
+    });
   }
 
   async count(filter: readonly FilterCondition[]): Promise<number> {
@@ -193,7 +239,14 @@ class LanceDbStore implements VectorStoreDriver {
     if (pending.length > 0) yield pending;
   }
 
-  async createIndex(): Promise<boolean> {
+  createIndex(): Promise<boolean> {
+    return this.#exclusive(async () => {
+      await this.#latestTable();
+      return this.#createIndex();
+    });
+  }
+
+  async #createIndex(): Promise<boolean> {
     const table = await this.#requireTable();
     const rows = await table.countRows();
     if (rows < MIN_INDEX_ROWS) return false;
@@ -201,17 +254,17 @@ class LanceDbStore implements VectorStoreDriver {
     // searched exactly. On 1M clustered 128-D vectors it built in 11 s and found the exact
     // top-10 (recall 1.0) in 4 ms; IVF-PQ needed a refine factor of 100 (11 ms) for that,
     // IVF-HNSW-SQ a 9x longer build (docs/BENCHMARKS.md, "Vector stores", bench:lancedb-indexes).
-    await table.createIndex("vector", {
-      config: this.#lancedb.Index.ivfFlat({
-        distanceType: "cosine",
-        // ~sqrt(n) partitions, each with enough rows to train k-means.
-        numPartitions: Math.max(
-          1,
-          Math.min(Math.round(Math.sqrt(rows)), Math.floor(rows / MIN_INDEX_ROWS)),
-        ),
-      }),
-      replace: true,
+    const config = this.#lancedb.Index.ivfFlat({
+      distanceType: "cosine",
+      // ~sqrt(n) partitions, each with enough rows to train k-means.
+      numPartitions: Math.max(
+        1,
+        Math.min(Math.round(Math.sqrt(rows)), Math.floor(rows / MIN_INDEX_ROWS)),
+      ),
     });
+    await retryOnTable(table, `indexing ${this.collection}`, () =>
+      table.createIndex("vector", { config, replace: true }),
+    );
     this.#indexed = true;
     return true;
   }
@@ -220,6 +273,44 @@ class LanceDbStore implements VectorStoreDriver {
     this.#table?.close();
     this.#table = null;
     this.#db.close();
+  }
+
+  /**
+   * Runs a write holding the table's write lock (`<path>/<collection>.lock`), so that aios
+   * processes write one at a time: LanceDB itself would let two merge-inserts of one new id
+   * both commit (duplicate rows) and make index builds and compactions preempt each other.
+   * Readers take no lock; LanceDB serves them a consistent version.
+   */
+  async #exclusive<T>(write: () => Promise<T>): Promise<T> {
+    let lock: HeldLock | null = null;
+    // Object storage (s3://, gs://, ...) has no local file to lock: commit retries only.
+    if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(this.#options.path)) {
+      lock = await acquireLock(lanceDbLockPath(this.#options.path, this.collection), {
+        what: `LanceDB table ${this.collection} at ${this.#options.path}`,
+        ...this.#options.lock,
+        // Said once per client, not before every batch that waits its turn.
+        onWait: (notice) => {
+          if (this.#waitNoticeGiven) return;
+          this.#waitNoticeGiven = true;
+          this.#options.lock.onWait(notice);
+        },
+      });
+    }
+    try {
+      return await write();
+    } finally {
+      await lock?.release();
+    }
+  }
+
+  /**
+   * The table at its latest version (a handle otherwise keeps reading the version it opened,
+   * and a merge-insert planned on it would miss rows another process has since written).
+   */
+  async #latestTable(): Promise<Table | null> {
+    const table = await this.#openTable();
+    if (table !== null) await table.checkoutLatest();
+    return table;
   }
 
   /** The table, opened on first use; null while the collection has never been written. */
@@ -258,23 +349,47 @@ class LanceDbStore implements VectorStoreDriver {
     return this.#indexed === true;
   }
 
+  /**
+   * Maintenance after a committed write. When other programs keep preempting it, it is left to
+   * the next write (which checks again): the records are already stored, and failing the
+   * upsert now would report a write as lost that is not.
+   */
+  async #maintainWhenFree(): Promise<void> {
+    try {
+      await this.#maintain();
+    } catch (error) {
+      if (
+        !(isAiosError(error) && error.code === "VECTOR_STORE_BUSY" && isCommitConflict(error.cause))
+      ) {
+        throw error;
+      }
+    }
+  }
+
   /** After a write: index a table that grew large enough, refresh a stale index, compact. */
   async #maintain(): Promise<void> {
     const table = await this.#requireTable();
     const indexName = await this.#vectorIndexName();
     if (indexName === null) {
-      if ((await table.countRows()) >= this.#options.indexMinRows) await this.createIndex();
+      if ((await table.countRows()) >= this.#options.indexMinRows) await this.#createIndex();
     } else {
       const stats = await table.indexStats(indexName);
       if (
         stats !== undefined &&
         stats.numUnindexedRows > STALE_INDEX_SHARE * stats.numIndexedRows
       ) {
-        await table.optimize();
+        await retryOnTable(table, `compacting ${this.collection}`, () => table.optimize());
         return;
       }
     }
     const stats = await table.stats();
-    if (stats.fragmentStats.numSmallFragments > MAX_SMALL_FRAGMENTS) await table.optimize();
+    if (stats.fragmentStats.numSmallFragments > MAX_SMALL_FRAGMENTS) {
+      await retryOnTable(table, `compacting ${this.collection}`, () => table.optimize());
+    }
   }
+}
+
+/** Commit-conflict retries on `table`, moved to the latest version before each retry. */
+function retryOnTable<T>(table: Table, what: string, attempt: () => Promise<T>): Promise<T> {
+  return retryCommitConflicts(what, attempt, { beforeRetry: () => table.checkoutLatest() });
 }

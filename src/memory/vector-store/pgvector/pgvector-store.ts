@@ -7,6 +7,7 @@ import type {
   ScoredHit,
   StoredMatch,
   StoredVector,
+  StoreLockOptions,
   VectorStoreDriver,
 } from "../types.js";
 import { filterToSql } from "./filter-sql.js";
@@ -24,6 +25,8 @@ export interface PgvectorStoreOptions {
   readonly hnswM: number;
   readonly hnswEfConstruction: number;
   readonly efSearch: number;
+  /** How PGlite waits for another process's lock on its directory (not used with a URL). */
+  readonly lock: StoreLockOptions;
 }
 
 /** Rows per INSERT statement: big enough to amortise parsing, small enough for one message. */
@@ -33,7 +36,7 @@ const INSERT_CHUNK = 2000;
 export async function openPgvectorStore(options: PgvectorStoreOptions): Promise<VectorStoreDriver> {
   const connection =
     options.url === null
-      ? await openPgliteConnection(options.path)
+      ? await openPgliteConnection(options.path, options.lock)
       : await openPgServerConnection(options.url);
   try {
     await prepareSession(connection, options.efSearch);
@@ -46,7 +49,11 @@ export async function openPgvectorStore(options: PgvectorStoreOptions): Promise<
 
 async function prepareSession(connection: SqlConnection, efSearch: number): Promise<void> {
   try {
-    await connection.query("CREATE EXTENSION IF NOT EXISTS vector");
+    // Serialised like #ddl: two first sessions on a fresh server would race in the catalog.
+    await connection.transaction(async (tx) => {
+      await tx.query("SELECT pg_advisory_xact_lock(hashtext('aios: CREATE EXTENSION vector'))");
+      await tx.query("CREATE EXTENSION IF NOT EXISTS vector");
+    });
   } catch (error) {
     throw new AiosError(
       "VECTOR_STORE",
@@ -89,6 +96,16 @@ class PgvectorStore implements VectorStoreDriver {
     this.#indexName = quoteIdent(`${options.collection}_hnsw`);
   }
 
+  async listCollections(): Promise<string[]> {
+    // Collections are the tables with an `embedding vector(n)` column.
+    const rows = await this.#sql.query<{ name: string }>(
+      `SELECT c.relname AS name FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid
+       WHERE c.relkind = 'r' AND a.attname = 'embedding' AND format_type(a.atttypid, a.atttypmod) LIKE 'vector(%'
+         AND pg_table_is_visible(c.oid)`,
+    );
+    return rows.map((row) => row.name);
+  }
+
   async dimension(): Promise<number | null> {
     if (this.#dimension !== null) return this.#dimension;
     const rows = await this.#sql.query<{ type: string }>(
@@ -103,6 +120,14 @@ class PgvectorStore implements VectorStoreDriver {
 
   async upsert(batch: CheckedBatch): Promise<void> {
     if ((await this.dimension()) === null) await this.#createTable(batch.dimension);
+    if (this.#dimension !== batch.dimension) {
+      // Another session created the table, with another dimension, after the client checked.
+      throw new AiosError(
+        "VECTOR_INPUT",
+        `${this.collection} holds ${this.#dimension}-dimensional vectors; this batch has ${batch.dimension}`,
+        { hint: "use vectors of the collection's dimension, or another --collection" },
+      );
+    }
     await this.#sql.transaction(async (tx) => {
       for (let start = 0; start < batch.ids.length; start += INSERT_CHUNK) {
         const end = start + INSERT_CHUNK;
@@ -215,7 +240,7 @@ class PgvectorStore implements VectorStoreDriver {
 
   async createIndex(): Promise<boolean> {
     // HNSW needs no training and then maintains itself on every insert, so one build is enough.
-    await this.#sql.query(
+    await this.#ddl(
       `CREATE INDEX IF NOT EXISTS ${this.#indexName} ON ${this.#table}
        USING hnsw (embedding vector_cosine_ops)
        WITH (m = ${Math.trunc(this.#options.hnswM)}, ef_construction = ${Math.trunc(this.#options.hnswEfConstruction)})`,
@@ -223,12 +248,25 @@ class PgvectorStore implements VectorStoreDriver {
     return true;
   }
 
+  /**
+   * A CREATE ... IF NOT EXISTS under a transaction-scoped advisory lock on the collection: on a
+   * server, two sessions creating the same table or index at once otherwise fail with a
+   * unique violation in the catalog (IF NOT EXISTS is checked before, not atomically with, the
+   * insert). PGlite has one session, where the lock costs nothing.
+   */
+  async #ddl(sql: string): Promise<void> {
+    await this.#sql.transaction(async (tx) => {
+      await tx.query("SELECT pg_advisory_xact_lock(hashtext($1))", [this.#table]);
+      await tx.query(sql);
+    });
+  }
+
   async close(): Promise<void> {
     await this.#sql.close();
   }
 
   async #createTable(dimension: number): Promise<void> {
-    await this.#sql.query(
+    await this.#ddl(
       `CREATE TABLE IF NOT EXISTS ${this.#table} (
          id text PRIMARY KEY,
          embedding vector(${Math.trunc(dimension)}) NOT NULL,

@@ -66,6 +66,11 @@ class QdrantStore implements VectorStoreDriver {
     this.collection = options.collection;
   }
 
+  async listCollections(): Promise<string[]> {
+    const listed = await this.#call("list the collections", () => this.#client.getCollections());
+    return listed.collections.map((collection) => collection.name);
+  }
+
   async dimension(): Promise<number | null> {
     if (this.#dimension !== null) return this.#dimension;
     const info = await this.#info();

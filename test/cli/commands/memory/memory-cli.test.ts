@@ -154,8 +154,7 @@ describe("aios memory on LanceDB (the default backend)", () => {
     expect(result.code).toBe(2);
     expect(result.stderr).toContain("bad.jsonl:3: vector[1] is two");
     expect(result.stderr).not.toMatch(STACK_FRAME);
-    const stats = await memory(cwd, "vs-stats", "--json");
-    expect(json<{ count: number }>(stats.stdout).count).toBe(0);
+    expect(await countOf(cwd, "lancedb")).toBe(0);
   });
 
   it("exits 2 on a filter that is not JSON or not understood", async () => {
@@ -187,6 +186,235 @@ describe("aios memory vs-query --random", () => {
     const again = await memory(cwd, "vs-query", "--random", "--top-k", "1", "--json");
     expect(json<QueryOutput>(again.stdout).results).toEqual(json<QueryOutput>(stdout).results);
   });
+});
+
+const EMBEDDED = ["lancedb", "pgvector"] as const;
+
+async function countOf(cwd: string, backend: string, collection = "default"): Promise<number> {
+  const stats = await memory(
+    cwd,
+    "vs-stats",
+    "--backend",
+    backend,
+    "--collection",
+    collection,
+    "--json",
+  );
+  // Nothing written may mean no collection at all: vs-stats then refuses it by name.
+  if (stats.code === 2 && stats.stderr.includes(`collection "${collection}"`)) return 0;
+  expect(stats.code, stats.stderr).toBe(0);
+  return json<{ count: number }>(stats.stdout).count;
+}
+
+describe.each(EMBEDDED)("aios memory on %s: integers beyond 2^53", (backend) => {
+  it("refuses metadata and filters holding them, naming the record and key, and writes nothing", async () => {
+    const cwd = await workdir();
+    // The issue's reproduction: two ids a double rounds to the same number.
+    await writeFile(
+      join(cwd, "collide.jsonl"),
+      '{"id":"alice","vector":[1,0,0],"metadata":{"user_id":12345678901234567890}}\n' +
+        '{"id":"bob","vector":[0,1,0],"metadata":{"user_id":12345678901234567891}}\n',
+    );
+    const upsert = await memory(cwd, "vs-upsert", "collide.jsonl", "--backend", backend);
+    expect(upsert.code).toBe(2);
+    expect(upsert.stderr).toContain(
+      "collide.jsonl:1 metadata.user_id is 12345678901234567890, beyond ±9007199254740991 (2^53 − 1)",
+    );
+    expect(upsert.stderr).toContain("it would be stored as 12345678901234567000");
+    expect(upsert.stderr).toContain('hint: store it as a string (e.g. "12345678901234567890")');
+    expect(upsert.stderr).not.toMatch(STACK_FRAME);
+    expect(await countOf(cwd, backend)).toBe(0);
+
+    // 2^53 + 1 is read as 2^53 by JSON.parse: also beyond the range, also refused.
+    await writeFile(
+      join(cwd, "edge.jsonl"),
+      '{"id":"ok","vector":[1,0,0],"metadata":{"n":9007199254740991}}\n' +
+        '{"id":"edge","vector":[0,1,0],"metadata":{"tags":[1,9007199254740993]}}\n',
+    );
+    const edge = await memory(cwd, "vs-upsert", "edge.jsonl", "--backend", backend);
+    expect(edge.code).toBe(2);
+    expect(edge.stderr).toContain("edge.jsonl:2 metadata.tags[1] is 9007199254740993");
+    expect(await countOf(cwd, backend)).toBe(0);
+
+    const query = await memory(
+      cwd,
+      "vs-query",
+      "--backend",
+      backend,
+      "--filter",
+      '{"user_id": {"$in": [1, 12345678901234567891]}}',
+    );
+    expect(query.code).toBe(2);
+    expect(query.stderr).toContain("Invalid filter: user_id.$in[1] is 12345678901234567891");
+  });
+
+  it("keeps such ids apart when they are stored as strings, as the hint says", async () => {
+    const cwd = await workdir();
+    await writeFile(
+      join(cwd, "ids.jsonl"),
+      '{"id":"alice","vector":[1,0,0],"metadata":{"user_id":"12345678901234567890"}}\n' +
+        '{"id":"bob","vector":[0,1,0],"metadata":{"user_id":"12345678901234567891","n":9007199254740991}}\n',
+    );
+    expect((await memory(cwd, "vs-upsert", "ids.jsonl", "--backend", backend)).code).toBe(0);
+    const query = await memory(
+      cwd,
+      "vs-query",
+      "--backend",
+      backend,
+      "--filter",
+      '{"user_id": "12345678901234567891", "n": 9007199254740991}',
+      "--json",
+    );
+    expect(query.code).toBe(0);
+    expect(json<QueryOutput>(query.stdout).results).toEqual([
+      {
+        id: "bob",
+        score: null,
+        metadata: { n: 9007199254740991, user_id: "12345678901234567891" },
+      },
+    ]);
+  });
+});
+
+describe.each(EMBEDDED)("aios memory on %s: a bad record writes nothing", (backend) => {
+  const good = [
+    '{"id":"p1","vector":[1,0,0]}',
+    '{"id":"p2","vector":[0,1,0]}',
+    '{"id":"p3","vector":[0,0,1]}',
+  ];
+
+  it("checks all of stdin before the first batch (the 4th record of --batch-size 2 is bad)", async () => {
+    const cwd = await workdir();
+    const upsert = await runCli(
+      ["memory", "vs-upsert", "-", "--batch-size", "2", "--backend", backend],
+      { cwd, input: `${[...good, '{"id":"p4","vector":[1,1]}'].join("\n")}\n` },
+    );
+    expect(upsert.code).toBe(2);
+    expect(upsert.stderr).toContain("aios: stdin:4: vector has 2 dimensions but line 1 has 3");
+    expect(await countOf(cwd, backend)).toBe(0);
+
+    const metadata = await runCli(
+      ["memory", "vs-upsert", "-", "--batch-size", "1", "--backend", backend],
+      { cwd, input: `${[...good, '{"id":"p4","vector":[1,1,1],"metadata":[1]}'].join("\n")}\n` },
+    );
+    expect(metadata.code).toBe(2);
+    expect(metadata.stderr).toContain("stdin:4 metadata: metadata must be an object");
+    expect(await countOf(cwd, backend)).toBe(0);
+
+    const ok = await runCli(
+      ["memory", "vs-upsert", "-", "--batch-size", "2", "--backend", backend, "--json"],
+      { cwd, input: `${good.join("\n")}\n` },
+    );
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(json<{ upserted: number; count: number }>(ok.stdout)).toMatchObject({
+      upserted: 3,
+      count: 3,
+    });
+  });
+
+  it("refuses an input of another dimension than the collection's before writing", async () => {
+    const cwd = await workdir();
+    await memory(cwd, "vs-upsert", "--random", "5", "--dim", "3", "--backend", backend);
+    const upsert = await runCli(
+      ["memory", "vs-upsert", "-", "--batch-size", "1", "--backend", backend],
+      { cwd, input: '\n{"id":"a","vector":[1,0]}\n{"id":"b","vector":[0,1]}\n' },
+    );
+    expect(upsert.code).toBe(2);
+    expect(upsert.stderr).toContain(
+      "stdin:2: vector has 2 dimensions but the collection holds 3-dimensional vectors",
+    );
+    expect(await countOf(cwd, backend)).toBe(5);
+  });
+
+  it("vs-restore checks the whole backup first: a bad record late in the file writes nothing", async () => {
+    const cwd = await workdir();
+    await memory(cwd, "vs-upsert", "--random", "10", "--dim", "4", "--collection", "src");
+    await memory(cwd, "vs-backup", "full.jsonl", "--collection", "src");
+    const lines = (await readFile(join(cwd, "full.jsonl"), "utf8")).trim().split("\n");
+    // Line 10 (record 9 of 10) gets a vector of another dimension.
+    const record = JSON.parse(lines[9] as string) as { id: string };
+    lines[9] = JSON.stringify({ id: record.id, vector: [1, 2, 3] });
+    await writeFile(join(cwd, "bad.jsonl"), `${lines.join("\n")}\n`);
+    const restore = await memory(
+      cwd,
+      "vs-restore",
+      "bad.jsonl",
+      "--collection",
+      "copy",
+      "--batch-size",
+      "2",
+      "--backend",
+      backend,
+    );
+    expect(restore.code).toBe(2);
+    expect(restore.stderr).toContain("bad.jsonl:10: vector has 3 dimensions but the header has 4");
+    expect(await countOf(cwd, backend, "copy")).toBe(0);
+
+    // From stdin, the intact backup restores whole.
+    const fromStdin = await runCli(
+      ["memory", "vs-restore", "-", "--collection", "copy", "--backend", backend, "--json"],
+      { cwd, input: await readFile(join(cwd, "full.jsonl"), "utf8") },
+    );
+    expect(fromStdin.code, fromStdin.stderr).toBe(0);
+    expect(await countOf(cwd, backend, "copy")).toBe(10);
+  });
+});
+
+describe("aios memory: an unknown --collection", () => {
+  it.each(["lancedb", "pgvector"])(
+    "on %s, is exit 2 listing the collections there; an existing empty one answers 0",
+    async (backend) => {
+      const cwd = await workdir();
+      const up = await memory(
+        cwd,
+        "vs-upsert",
+        "--random",
+        "3",
+        "--dim",
+        "4",
+        "--collection",
+        "motifs",
+        "--backend",
+        backend,
+      );
+      expect(up.code, up.stderr).toBe(0);
+      for (const command of [
+        ["vs-stats"],
+        ["vs-query", "--random"],
+        ["vs-delete", "x"],
+        ["vs-index"],
+        ["vs-backup", "out.jsonl"],
+      ]) {
+        const typo = await memory(cwd, ...command, "--collection", "motif", "--backend", backend);
+        expect(typo.code, command.join(" ")).toBe(2);
+        expect(typo.stderr).toContain(
+          `collection "motif" (aios_memory_motif) does not exist in the ${backend} store; its collections: motifs`,
+        );
+      }
+      await memory(
+        cwd,
+        "vs-delete",
+        "random-0",
+        "random-1",
+        "random-2",
+        "--collection",
+        "motifs",
+        "--backend",
+        backend,
+      );
+      const empty = await memory(
+        cwd,
+        "vs-stats",
+        "--json",
+        "--collection",
+        "motifs",
+        "--backend",
+        backend,
+      );
+      expect(empty.code, empty.stderr).toBe(0);
+      expect(json<{ count: number }>(empty.stdout).count).toBe(0);
+    },
+  );
 });
 
 describe("aios memory backup and restore", () => {
@@ -269,6 +497,8 @@ describe("aios memory backup and restore", () => {
     const result = await memory(cwd, "vs-restore", "cut.jsonl", "--collection", "copy");
     expect(result.code).toBe(2);
     expect(result.stderr).toContain("cut.jsonl ends without its trailer: the backup is incomplete");
+    expect(result.stderr).toContain("nothing was restored");
+    expect(await countOf(cwd, "lancedb", "copy")).toBe(0);
   });
 });
 
