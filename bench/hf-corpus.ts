@@ -1,11 +1,14 @@
 /**
  * The benchmark's dataset: WikiText-2 paragraphs (../shared/datasets; headings and blank lines
- * dropped), drawn at random with a fixed seed until there are `rows` of them, written as one zstd parquet file in a repo laid out like
- * the Hub's (`main` with a README whose YAML `configs:` names the file). Nothing is committed:
- * it is rebuilt in a temporary directory on each run.
+ * dropped), drawn at random with a fixed seed until there are `rows` of them, written as one
+ * zstd parquet file in a repo laid out like the Hub's (`main` with a README whose YAML
+ * `configs:` names the file), and as gzip'd JSON Lines shards named as `push_to_hub` names
+ * them (`data/train-NNNNN-of-NNNNN.jsonl.gz`, no card). Nothing is committed: it is rebuilt in
+ * a temporary directory on each run.
  */
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
+import { gzipSync } from "node:zlib";
 import { parquetWriteBuffer } from "hyparquet-writer";
 import { put, zstdCompressor } from "../test/helpers/hub-fixtures.js";
 
@@ -107,4 +110,23 @@ export async function writeBenchRepo(
     codec,
     codecNote: codec === wanted ? null : "no `zstd` CLI on PATH: wrote SNAPPY instead of ZSTD",
   };
+}
+
+/** The same rows as `shards` gzip'd JSON Lines files (`{"text": ...}` per line) in the Hub's naming. */
+export async function writeJsonlRepo(
+  root: string,
+  texts: readonly string[],
+  shards: number,
+): Promise<{ main: string; fileBytes: number; files: number }> {
+  const main = join(root, "main");
+  const per = Math.ceil(texts.length / shards);
+  let fileBytes = 0;
+  for (let i = 0; i < shards; i++) {
+    const rows = texts.slice(i * per, (i + 1) * per);
+    const body = gzipSync(`${rows.map((text) => JSON.stringify({ text })).join("\n")}\n`);
+    fileBytes += body.length;
+    const name = `${BENCH_SPLIT}-${String(i).padStart(5, "0")}-of-${String(shards).padStart(5, "0")}`;
+    await put(join(main, "data", `${name}.jsonl.gz`), body);
+  }
+  return { main, fileBytes, files: shards };
 }

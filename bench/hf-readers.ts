@@ -39,7 +39,8 @@ function cpuSince(start: NodeJS.CpuUsage): number {
   return (used.user + used.system) / 1e6;
 }
 
-function hfConfig(source: HfSource, workers: number) {
+/** Shuffle off by default: `datasets` streams in file order unless asked to shuffle. */
+function hfConfig(source: HfSource, workers: number, shuffle = 0) {
   return resolveTrainingConfig({
     dataset_backend: "hf",
     hf_name: source.name,
@@ -47,14 +48,15 @@ function hfConfig(source: HfSource, workers: number) {
     hf_split: source.split,
     hf_streaming: true,
     hf_num_workers: workers,
+    hf_shuffle: shuffle,
   });
 }
 
 /** The aios hf backend's rows, as `iterText` yields them (the Hub is `HF_ENDPOINT`). */
-export async function readWithAios(source: HfSource): Promise<ReadResult> {
+export async function readWithAios(source: HfSource, shuffle = 0): Promise<ReadResult> {
   const c0 = process.cpuUsage();
   const t0 = performance.now();
-  const backend = await buildBackend(hfConfig(source, 0), { warn: () => {} });
+  const backend = await buildBackend(hfConfig(source, 0, shuffle), { warn: () => {} });
   let first = 0;
   let rows = 0;
   let bytes = 0;

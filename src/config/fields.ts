@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { parseHfDataFiles } from "./hf-data-files.js";
 
 /**
  * Every training option, once: its schema (type, default, rule), its CLI flag, where it lives
@@ -74,6 +75,20 @@ export const trainingFields = {
     help: "drop samples that contain non-ASCII characters",
     group: "data",
   },
+  rank: {
+    schema: z.number().int().min(0).nullable().default(null),
+    flag: "rank",
+    yaml: "memory.dataset.rank",
+    help: "this process's rank among --world-size processes reading one dataset, each a disjoint part: webdataset shards rank, rank + world size, ...; hf files the same way when they divide evenly, else every world-size-th row; custom every world-size-th sample (default $RANK, else 0)",
+    group: "data",
+  },
+  world_size: {
+    schema: z.number().int().min(1).nullable().default(null),
+    flag: "world-size",
+    yaml: "memory.dataset.world_size",
+    help: "processes reading one dataset, each a disjoint part (default $WORLD_SIZE, else 1)",
+    group: "data",
+  },
   shuffle: {
     schema: z.boolean().default(true),
     flag: "shuffle",
@@ -100,6 +115,45 @@ export const trainingFields = {
     flag: "hf-split",
     yaml: "memory.dataset.hf.split",
     help: "dataset split: train, validation, test, ...",
+    group: "hf",
+  },
+  hf_revision: {
+    schema: optionalString(),
+    flag: "hf-revision",
+    yaml: "memory.dataset.hf.revision",
+    help: "branch, tag or commit of the dataset's repo to read (default: main); resolved to a commit that checkpoints record, so --resume reads the same files",
+    group: "hf",
+  },
+  hf_data_files: {
+    schema: z
+      .string()
+      .min(1)
+      .superRefine((value, context) => {
+        try {
+          parseHfDataFiles(value);
+        } catch (error) {
+          context.addIssue({ code: "custom", message: (error as Error).message });
+        }
+      })
+      .nullable()
+      .default(null),
+    flag: "hf-data-files",
+    yaml: "memory.dataset.hf.data_files",
+    help: 'the repo\'s files to read, as load_dataset(data_files=): "GLOB[,GLOB...]" (the train split), "SPLIT=GLOB[,GLOB...];SPLIT=..." or JSON; globs are relative to the repo (or --hf-data-dir) and replace the card\'s data_files',
+    group: "hf",
+  },
+  hf_data_dir: {
+    schema: optionalString(),
+    flag: "hf-data-dir",
+    yaml: "memory.dataset.hf.data_dir",
+    help: "directory of the repo to read, as load_dataset(data_dir=): its files are split by the Hub's naming, as at the repo's root",
+    group: "hf",
+  },
+  hf_shuffle: {
+    schema: z.number().int().min(0).default(1000),
+    flag: "hf-shuffle",
+    yaml: "memory.dataset.hf.shuffle",
+    help: "shuffle buffer size, as IterableDataset.shuffle(buffer_size=): files in a seeded order each epoch and rows through the buffer, from --seed (0 keeps file and row order)",
     group: "hf",
   },
   hf_streaming: {
@@ -179,14 +233,14 @@ export const trainingFields = {
     schema: z.number().int().min(0).nullable().default(null),
     flag: "wds-rank",
     yaml: "memory.dataset.webdataset.rank",
-    help: "this process's rank: it reads shards rank, rank + world size, ... (default $RANK, else 0)",
+    help: "older name of --rank, kept for existing configs",
     group: "webdataset",
   },
   wds_world_size: {
     schema: z.number().int().min(1).nullable().default(null),
     flag: "wds-world-size",
     yaml: "memory.dataset.webdataset.world_size",
-    help: "processes sharing the shards, each reading a disjoint part (default $WORLD_SIZE, else 1)",
+    help: "older name of --world-size, kept for existing configs",
     group: "webdataset",
   },
   wds_on_error: {

@@ -152,6 +152,20 @@ function crossFieldProblems(config: TrainingConfig, requireDataset: boolean): Co
       'pass --wds-pattern "shards/shard-{000000..000009}.tar"',
     );
   }
+  for (const [key, alias] of [
+    ["rank", "wds_rank"],
+    ["world_size", "wds_world_size"],
+  ] as const) {
+    const value = config[key];
+    const older = config[alias];
+    if (value !== null && older !== null && value !== older) {
+      add(
+        alias,
+        `conflicts with ${describeField(key)} = ${value}`,
+        `give it once, as --${trainingFields[key].flag}`,
+      );
+    }
+  }
   if (config.hidden_size % config.num_heads !== 0) {
     add(
       "num_heads",

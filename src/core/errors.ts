@@ -9,6 +9,8 @@ export type AiosErrorCode =
   | "DATASET_NOT_FOUND"
   | "DATASET_EMPTY"
   | "DATASET_BAD_ROWS"
+  /** A dataset card's YAML (`configs:`, `data_files`) that `datasets` would refuse too. */
+  | "DATASET_CARD"
   /** A dataset file holds bytes that are not valid in its encoding (`--encoding-errors strict`). */
   | "DATASET_ENCODING"
   /** `--model` names a tokenizer that cannot be used: missing, malformed, unsupported, no EOS. */

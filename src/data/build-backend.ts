@@ -1,3 +1,4 @@
+import { parseHfDataFiles } from "../config/hf-data-files.js";
 import type { TrainingConfig } from "../config/training-config.js";
 import { AiosError, oneLine } from "../core/errors.js";
 import { openCustomBackend } from "./custom/custom-backend.js";
@@ -34,6 +35,7 @@ const builders: Record<BackendKind, BackendBuilder> = {
       encodingErrors: config.encoding_errors,
       shuffle: config.shuffle,
       seed: config.seed,
+      ...ranksOf(config),
       warn: options.warn ?? warnOnStderr,
       notice: options.notice ?? noteOnStderr,
     }),
@@ -47,6 +49,12 @@ const builders: Record<BackendKind, BackendBuilder> = {
       name: config.hf_name,
       config: config.hf_config,
       split: config.hf_split,
+      revision: config.hf_revision,
+      dataFiles: config.hf_data_files === null ? null : parseHfDataFiles(config.hf_data_files),
+      dataDir: config.hf_data_dir,
+      shuffle: config.hf_shuffle,
+      seed: config.seed,
+      ...ranksOf(config),
       streaming: config.hf_streaming,
       cacheDir: config.hf_cache_dir,
       textField: config.hf_text_field,
@@ -79,8 +87,7 @@ const builders: Record<BackendKind, BackendBuilder> = {
       shuffle: config.wds_shuffle,
       resampled: config.wds_resampled,
       seed: config.seed,
-      rank: config.wds_rank ?? envCount("RANK", 0),
-      worldSize: config.wds_world_size ?? envCount("WORLD_SIZE", 1),
+      ...ranksOf(config),
       onError: config.wds_on_error,
       encodingErrors: config.encoding_errors,
       warn,
@@ -89,7 +96,7 @@ const builders: Record<BackendKind, BackendBuilder> = {
 };
 
 /** The dataset backend the config selects (`--dataset-backend`). */
-export function buildBackend(
+export async function buildBackend(
   config: TrainingConfig,
   options: BuildBackendOptions = {},
 ): Promise<DatasetBackend> {
@@ -116,6 +123,22 @@ function noteOnStderr(message: string): void {
 
 function logOnStderr(message: string): void {
   process.stderr.write(`${message}\n`);
+}
+
+/**
+ * This process's rank and the world size, one pair for every backend: `--rank` /
+ * `--world-size`, else their older webdataset names, else torchrun's `$RANK` / `$WORLD_SIZE`.
+ * @throws AiosError `CONFIG_INVALID` when the rank is not below the world size.
+ */
+function ranksOf(config: TrainingConfig): { rank: number; worldSize: number } {
+  const rank = config.rank ?? config.wds_rank ?? envCount("RANK", 0);
+  const worldSize = config.world_size ?? config.wds_world_size ?? envCount("WORLD_SIZE", 1);
+  if (rank >= worldSize) {
+    throw new AiosError("CONFIG_INVALID", `--rank ${rank} is not below --world-size ${worldSize}`, {
+      hint: "ranks count from 0 to world size - 1 (torchrun sets RANK and WORLD_SIZE)",
+    });
+  }
+  return { rank, worldSize };
 }
 
 /** A whole number from the environment (torchrun's RANK / WORLD_SIZE), else the fallback. */

@@ -31,7 +31,17 @@ const SECTIONS: readonly {
     id: "hf",
     title: "Hugging Face Datasets",
     backend: "hf",
-    keys: ["hf_name", "hf_config", "hf_split", "hf_streaming", "hf_cache_dir"],
+    keys: [
+      "hf_name",
+      "hf_config",
+      "hf_split",
+      "hf_revision",
+      "hf_data_dir",
+      "hf_data_files",
+      "hf_shuffle",
+      "hf_streaming",
+      "hf_cache_dir",
+    ],
   },
   {
     id: "webdataset",
@@ -68,6 +78,7 @@ const LABELS: Partial<Record<TrainingFieldKey, string>> = {
   model: "Tokenizer",
   ascii_only: "ASCII only",
   wds_shuffle: "Shuffle buffer",
+  hf_shuffle: "Row shuffle buffer",
   max_seq_len: "Max sequence length",
   lr: "Learning rate",
   workers: "Workers",
@@ -84,6 +95,7 @@ const EXPLAINED: ReadonlySet<TrainingFieldKey> = new Set(["hf_streaming", "wds_p
 const WIDE: ReadonlySet<TrainingFieldKey> = new Set([
   "wds_pattern",
   "hf_cache_dir",
+  "hf_data_files",
   "log_file",
   "model",
 ]);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { trainingFields } from "../../src/config/fields.js";
+import { parseHfDataFiles } from "../../src/config/hf-data-files.js";
 import {
   ConfigError,
   type RawTrainingConfig,
@@ -159,5 +160,35 @@ describe("TrainingConfig", () => {
       "hf_name",
     );
     expect(resolveTrainingConfig({ dataset_file: "hf://a:b:c", hf_name: "a" }).hf_name).toBe("a");
+  });
+
+  it("reads --hf-data-files as load_dataset's data_files, and names what is wrong in it", () => {
+    const config = resolveTrainingConfig({
+      dataset_backend: "hf",
+      hf_name: "x/y",
+      hf_data_files: "train=a/*.jsonl, b.jsonl;test=t.jsonl",
+      hf_data_dir: "data",
+      hf_revision: "v1.0",
+      hf_shuffle: 0,
+    });
+    expect(config.hf_data_files).toBe("train=a/*.jsonl, b.jsonl;test=t.jsonl");
+    expect(parseHfDataFiles(config.hf_data_files ?? "")).toEqual({
+      train: ["a/*.jsonl", "b.jsonl"],
+      test: ["t.jsonl"],
+    });
+    expect(parseHfDataFiles("a.csv,b.csv")).toEqual(["a.csv", "b.csv"]);
+    expect(parseHfDataFiles('{"train": "x.csv", "dev": ["y.csv"]}')).toEqual({
+      train: ["x.csv"],
+      dev: ["y.csv"],
+    });
+    for (const [value, problem] of [
+      ["train=a;train=b", 'names split "train" twice'],
+      ["train=", '"train=" is not SPLIT=GLOB'],
+      ["[1, 2]", "must be a non-empty list of globs"],
+    ]) {
+      expect(() =>
+        resolveTrainingConfig({ dataset_backend: "hf", hf_name: "x/y", hf_data_files: value }),
+      ).toThrow(problem);
+    }
   });
 });

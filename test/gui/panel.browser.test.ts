@@ -46,7 +46,17 @@ describe.skipIf(chromiumMissing !== null)("aios gui in headless Chromium", () =>
 
   it("shows the fields of the selected dataset backend and hides the others", async () => {
     const backend = page.getByLabel("Dataset backend");
-    const hfFields = ["Name", "Config", "Split", "Streaming", "Cache dir"];
+    const hfFields = [
+      "Name",
+      "Config",
+      "Split",
+      "Revision",
+      "Data dir",
+      "Data files",
+      "Row shuffle buffer",
+      "Streaming",
+      "Cache dir",
+    ];
     const wdsFields = ["Pattern", "Resampled", "Shuffle buffer", "Decode", "Key"];
 
     await backend.selectOption("custom");

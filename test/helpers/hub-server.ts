@@ -4,7 +4,7 @@
  * with the Hub's URL layout and the response headers its clients rely on (Python's `datasets`
  * and `huggingface_hub` accept it: see ../shared/notes/measured.md):
  *
- *   GET  /api/datasets/{repo}/revision/{rev}             repo info with the commit sha
+ *   GET  /api/datasets/{repo}[/revision/{rev}]           repo info with the commit sha (main)
  *   GET  /api/datasets/{repo}/tree/{rev}[/{dir}]          file listing, paginated by a Link header
  *   HEAD /datasets/{repo}/resolve/{rev}/{path}            size, ETag, X-Repo-Commit
  *   GET  /datasets/{repo}/resolve/{rev}/{path}            the file, with Range support (206)
@@ -14,7 +14,7 @@
  * `/{repo}/resolve/{rev}/{path}`.
  *
  * `datasets` 5.0.1 (huggingface_hub 1.33), `load_dataset(id, config, split=..., streaming=True)`,
- * as test/data/hf/datasets-interop.test.ts runs it: HEAD + GET `main/README.md` (YAML
+ * as test/data/hf/datasets-conformance.test.ts runs it: HEAD + GET `main/README.md` (YAML
  * `configs:`); HEAD probes of `{sha}/{name}.py`, `.huggingface.yaml` and `dataset_infos.json`,
  * which must 404 with `X-Error-Code: EntryNotFound` (without it the client reports a connection
  * problem, per ../shared/notes/measured.md); the revision by sha; the tree of the config's
@@ -25,8 +25,8 @@
  * accepts a 404 on the tree of `{config}/data`. From `main` it also reads the footer of the
  * config's first file (another split's) to infer the features.
  *
- * Revisions are `main` and, where given, `refs/convert/parquet` (the Hub's parquet conversion),
- * each also addressable by its sha. Faults can be switched on per test: Range ignored, a token
+ * Revisions are `main` and, where given, `refs/convert/parquet` (the Hub's parquet conversion)
+ * and other branches, each also addressable by its sha. Faults can be switched on per test: Range ignored, a token
  * required, transient failures, a connection dropped mid-file.
  */
 import { createHash } from "node:crypto";
@@ -45,6 +45,8 @@ export interface HubRepo {
   readonly main: string;
   /** Directory served as `refs/convert/parquet`, or none (the dataset has no conversion). */
   readonly parquet?: string;
+  /** Other branches or tags (a name without `/`) and the directory each serves. */
+  readonly branches?: Readonly<Record<string, string>>;
 }
 
 export interface HubFaults {
@@ -70,6 +72,8 @@ export interface HubRequestLog {
 export interface HubServer {
   /** Base URL to use as `HF_ENDPOINT`. */
   readonly endpoint: string;
+  /** The repos served; a test may move a branch by replacing an entry. */
+  readonly repos: Record<string, HubRepo>;
   readonly faults: HubFaults;
   readonly requests: HubRequestLog[];
   /** File body bytes sent since the start (or the last `resetLog`). */
@@ -82,9 +86,10 @@ export interface HubServer {
 const TREE_PAGE = 50;
 
 export async function startHubServer(
-  repos: Readonly<Record<string, HubRepo>>,
+  initialRepos: Readonly<Record<string, HubRepo>>,
   options: { port?: number; pageSize?: number } = {},
 ): Promise<HubServer> {
+  const repos: Record<string, HubRepo> = { ...initialRepos };
   const faults: HubFaults = {};
   const requests: HubRequestLog[] = [];
   const pageSize = options.pageSize ?? TREE_PAGE;
@@ -251,6 +256,7 @@ export async function startHubServer(
   const { port } = server.address() as AddressInfo;
   return {
     endpoint: `http://127.0.0.1:${port}`,
+    repos,
     faults,
     requests,
     bytesSent: () => requests.reduce((total, entry) => total + entry.bytes, 0),
@@ -282,6 +288,13 @@ function parseRoute(pathname: string, repos: Readonly<Record<string, HubRepo>>):
     ["tree", "/api/models/", "model"],
     ["resolve", "/", "model"],
   ];
+  // `GET /api/datasets/{repo}` (or `/api/models/{repo}`): the repo's info at main (asked when
+  // the repo has no README).
+  for (const [name, repo] of Object.entries(repos)) {
+    const kind = (repo.type ?? "dataset") === "dataset" ? "datasets" : "models";
+    if (pathname === `/api/${kind}/${name}`)
+      return { kind: "revision", repo: name, revision: "main", path: "" };
+  }
   for (const [kind, prefix, type] of patterns) {
     if (!pathname.startsWith(prefix)) continue;
     const rest = pathname.slice(prefix.length);
@@ -314,10 +327,13 @@ function revisionOf(
   const candidates: [string, string | undefined][] = [
     ["main", repo.main],
     [PARQUET_REVISION, repo.parquet],
+    ...Object.entries(repo.branches ?? {}),
   ];
   for (const [ref, dir] of candidates) {
     if (dir === undefined) continue;
-    const sha = shaOf(name, ref);
+    // A commit is its content: a branch moved to another directory gets another sha, and a
+    // branch left at the old directory keeps the old one (so a pinned commit stays readable).
+    const sha = shaOf(name, dir);
     if (revision === ref || revision === sha) return { dir, sha };
   }
   return null;

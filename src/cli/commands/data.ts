@@ -11,7 +11,7 @@ export function registerDataCommands(data: Command): void {
   const preview = data
     .command("preview")
     .description(
-      "print the first samples of any dataset backend configuration, with token counts; in file order unless --shuffle (custom) or --wds-shuffle N (webdataset) is given",
+      "print the first samples of any dataset backend configuration, with token counts; in file order unless --shuffle (custom), --hf-shuffle N (hf) or --wds-shuffle N (webdataset) is given",
     )
     .option("--config <file>", "YAML config file (see config/default.yaml)")
     .option("--samples <n>", "samples to print", wholeNumber("samples", 1), 5);
@@ -25,6 +25,7 @@ export function registerDataCommands(data: Command): void {
       ...resolved.training,
       shuffle: typed.shuffle === true,
       wds_shuffle: typed.wds_shuffle === undefined ? 0 : resolved.training.wds_shuffle,
+      hf_shuffle: typed.hf_shuffle === undefined ? 0 : resolved.training.hf_shuffle,
     };
     // Opened first, so that a tokenizer that cannot be used stops before any data is read.
     const tokenizer = await openTokenizer(

@@ -23,6 +23,9 @@ export interface CustomBackendOptions {
   /** Visit samples in a seeded random order, new each epoch. */
   readonly shuffle?: boolean;
   readonly seed?: number;
+  /** This process's part: every `worldSize`-th sample from `rank` (default rank 0 of 1). */
+  readonly rank?: number;
+  readonly worldSize?: number;
   /** Where reports that are not errors go (bad rows skipped). */
   readonly warn?: (message: string) => void;
   /** Where choices made for the user go (a guessed text column, a detected delimiter). */
@@ -57,6 +60,8 @@ export class CustomBackend implements DatasetBackend {
   private readonly read: Partial<ReadOptions>;
   private readonly shuffle: boolean;
   private readonly seed: number;
+  private readonly rank: number;
+  private readonly worldSize: number;
   private readonly warn: (message: string) => void;
 
   private current: CustomPosition = startOfData;
@@ -76,6 +81,8 @@ export class CustomBackend implements DatasetBackend {
     };
     this.shuffle = options.shuffle ?? false;
     this.seed = options.seed ?? 0;
+    this.rank = options.rank ?? 0;
+    this.worldSize = options.worldSize ?? 1;
     this.warn = options.warn ?? (() => {});
     this.description = `custom: ${options.path}${files.length > 1 ? ` (${files.length} files)` : ""}`;
   }
@@ -128,6 +135,11 @@ export class CustomBackend implements DatasetBackend {
         let seen = 0;
         for (const file of this.files) {
           for await (const row of readRows(file, this.read)) {
+            // Other ranks' samples are passed over uncounted: each rank reports its own part.
+            if (row.kind === "sample" && (seen - this.rank) % this.worldSize !== 0) {
+              ++seen;
+              continue;
+            }
             if (!counted(tally, file, row) && ++seen > resumeAfter) {
               this.current = { epoch, index: seen };
               this.yielded++;
@@ -164,6 +176,7 @@ export class CustomBackend implements DatasetBackend {
     for (;;) {
       const order = epochPermutation(store.size, this.seed, epoch);
       for (let i = index; i < order.length; i++) {
+        if (i % this.worldSize !== this.rank) continue;
         this.current = { epoch, index: i + 1 };
         this.yielded++;
         yield store.get(order[i] ?? 0);

@@ -38,8 +38,12 @@ export async function* readCsvRows(
     const head = await readHead(chunks);
     const delimiter = csvDelimiter(file, options, head);
     const rejected: number[] = [];
-    const records = csvRecords(file, prepend(head.text, chunks), delimiter, (line) =>
-      rejected.push(line),
+    const records = csvRecords(
+      file,
+      prepend(head.text, chunks),
+      delimiter,
+      options.csv?.quote ?? '"',
+      (line) => rejected.push(line),
     );
     try {
       yield* csvRows(file, options, decoder, records, rejected);
@@ -91,9 +95,9 @@ async function* csvRows(
   records: AsyncGenerator<CsvRecord>,
   rejected: number[],
 ): AsyncGenerator<RowResult> {
-  const first = await records.next();
-  if (first.done) return;
-  const header = first.value.fields;
+  const read = await readHeader(records, options.csv);
+  if (read === null) return;
+  const { header } = read;
 
   const rejections = function* (): Generator<RowResult> {
     for (const line of rejected.splice(0)) {
@@ -101,8 +105,8 @@ async function* csvRows(
     }
   };
 
-  // Records read to guess the column are replayed below, so none is lost.
-  const lookahead: CsvRecord[] = [];
+  // Records read to guess the column (or to size a header-less file) are replayed below.
+  const lookahead: CsvRecord[] = read.data === null ? [] : [read.data];
   let column: number;
   if (options.textColumn !== null) {
     const found = findColumn(header, options.textColumn);
@@ -133,6 +137,7 @@ async function* csvRows(
   }
 
   const name = header[column] ?? String(column);
+  const missing = new Set(options.csv?.naValues ?? []);
   const rowOf = (record: CsvRecord): RowResult => {
     const value = record.fields[column];
     const where = `line ${record.line}`;
@@ -140,7 +145,7 @@ async function* csvRows(
       const detail = `no value for column "${name}" (${record.fields.length} fields)`;
       return { kind: "bad", reason: "missing column", where, detail };
     }
-    if (value.trim() === "") return emptyText;
+    if (value.trim() === "" || missing.has(value)) return emptyText;
     return checkEncoding(sample(value), decoder, options.encodingErrors, where);
   };
 
@@ -151,6 +156,34 @@ async function* csvRows(
     yield rowOf(record);
   }
   yield* rejections();
+}
+
+/**
+ * The column names, as pandas' `read_csv(header=, names=)` finds them: the first record by
+ * default; with `dialect.header` N, record N (the records before it are dropped); with
+ * `dialect.names`, those names, and every record is data unless a header row is named (it is
+ * then dropped); with `header` null and no names, "0", "1", ... Null for a file without records.
+ */
+async function readHeader(
+  records: AsyncGenerator<CsvRecord>,
+  dialect: ReadOptions["csv"],
+): Promise<{ header: readonly string[]; data: CsvRecord | null } | null> {
+  const names = dialect?.names ?? null;
+  const header = dialect === undefined ? "infer" : dialect.header;
+  const row = header === "infer" ? (names === null ? 0 : null) : header;
+  if (row === null) {
+    if (names !== null) return { header: names, data: null };
+    // Columns numbered as pandas numbers them; the first record's width says how many.
+    const first = await records.next();
+    if (first.done) return null;
+    return { header: first.value.fields.map((_, i) => String(i)), data: first.value };
+  }
+  for (let skipped = 0; skipped < row; skipped++) {
+    if ((await records.next()).done) return null;
+  }
+  const first = await records.next();
+  if (first.done) return null;
+  return { header: names ?? first.value.fields, data: null };
 }
 
 /** Says which column a run trains on when the user did not name one (silent for `text`). */
@@ -177,12 +210,16 @@ async function* csvRecords(
   file: DatasetFile,
   text: AsyncIterable<string>,
   delimiter: string,
+  quote: string,
   onReject: (line: number) => void,
 ): AsyncGenerator<CsvRecord> {
   const source = Readable.from(text);
   let lastRejected = -1;
   const parser = parse({
     delimiter,
+    quote,
+    // pandas reads a doubled quote char inside quotes as one (doublequote=True), whatever it is.
+    escape: quote,
     info: true,
     // Short or long records are kept so that a missing text column is counted, not fatal.
     relax_column_count: true,

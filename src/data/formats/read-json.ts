@@ -26,6 +26,11 @@ export async function* readJsonRows(
   file: DatasetFile,
   options: ReadOptions,
 ): AsyncGenerator<RowResult> {
+  if (options.jsonField !== undefined && options.jsonField !== null) {
+    const whole = await readWholeText(file, options.encodingErrors);
+    yield* fieldRows(file, whole.text, options.jsonField, whole.decoder, options);
+    return;
+  }
   const { decoder, chunks } = openText(file, options.encodingErrors);
   let jsonLines = false;
   try {
@@ -110,6 +115,54 @@ function* documentRows(
   for (const [index, row] of rows.entries()) {
     yield rowOf(row, `element ${index}`);
   }
+}
+
+/**
+ * `datasets`' json `field`: the file is one object and `object[field]` holds the rows, a list
+ * (of objects, or of strings, which are the rows' text) or columns (an object of equal-length
+ * lists, as pandas reads one). A file that is not such an object is one bad row.
+ */
+function* fieldRows(
+  file: DatasetFile,
+  text: string,
+  field: string,
+  decoder: DatasetTextDecoder,
+  options: ReadOptions,
+): Generator<RowResult> {
+  let document: unknown;
+  try {
+    document = JSON.parse(text);
+  } catch (error) {
+    if (!(error instanceof SyntaxError)) throw error;
+    yield { kind: "bad", reason: "malformed JSON", where: "the file", detail: error.message };
+    return;
+  }
+  const held =
+    typeof document === "object" && document !== null && !Array.isArray(document)
+      ? (document as Record<string, unknown>)[field]
+      : undefined;
+  const rowOf = rowReader(file, decoder, options);
+  if (Array.isArray(held)) {
+    for (const [index, row] of held.entries()) yield rowOf(row, `${field}[${index}]`);
+    return;
+  }
+  const columns = typeof held === "object" && held !== null ? Object.entries(held) : [];
+  if (columns.length > 0 && columns.every(([, values]) => Array.isArray(values))) {
+    const length = Math.max(0, ...columns.map(([, values]) => (values as unknown[]).length));
+    for (let index = 0; index < length; index++) {
+      const row = Object.fromEntries(
+        columns.map(([name, values]) => [name, (values as unknown[])[index] ?? null]),
+      );
+      yield rowOf(row, `${field}[${index}]`);
+    }
+    return;
+  }
+  yield {
+    kind: "bad",
+    reason: "missing column",
+    where: "the file",
+    detail: `no list of rows under the top-level field "${field}"`,
+  };
 }
 
 /** The text of each row of one file; the first trained on as its whole JSON is announced. */

@@ -15,6 +15,33 @@ export interface ReadOptions {
    * many files and epochs make it again.
    */
   readonly notice: (key: string, message: string) => void;
+  /**
+   * How `.txt` files become rows as `datasets`' text builder makes them (the hf backend): a row
+   * per line (blank lines are rows, counted as empty), per paragraph (text between blank
+   * lines), or the whole file; line breaks kept or not. Unset: one row per non-blank line,
+   * blank lines not rows (the custom backend).
+   */
+  readonly text?: TextSampling;
+  /** CSV beyond the delimiter, as `datasets`' csv builder reads it through pandas (the hf backend). */
+  readonly csv?: CsvDialect;
+  /** `.json` files are one object whose `jsonField` holds the rows (`datasets`' json `field`). */
+  readonly jsonField?: string | null;
+}
+
+export interface TextSampling {
+  readonly sampleBy: "line" | "paragraph" | "document";
+  readonly keepLinebreaks: boolean;
+}
+
+export interface CsvDialect {
+  /** Quote character (pandas' `quotechar`). */
+  readonly quote: string;
+  /** Record holding the column names; null for none (columns "0", "1", ...); "infer": 0 unless `names`. */
+  readonly header: number | null | "infer";
+  /** Column names (pandas' `names`): with header "infer" every record is data. */
+  readonly names: readonly string[] | null;
+  /** Cells read as missing (pandas' `na_values`), so their rows have no text. */
+  readonly naValues: readonly string[];
 }
 
 export const DEFAULT_READ_OPTIONS: ReadOptions = {

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { createWriteStream } from "node:fs";
 import { mkdir, readFile, rename, stat, writeFile } from "node:fs/promises";
 import { homedir } from "node:os";
@@ -39,11 +40,7 @@ export async function cachedSplit(
   progress: DownloadProgress = () => {},
 ): Promise<ResolvedSplit> {
   const repoDir = join(root, `datasets--${request.name.split("/").join("--")}`);
-  const manifest = join(
-    repoDir,
-    "aios-splits",
-    `${encodeURIComponent(request.config ?? "(default)")}--${encodeURIComponent(request.split)}.json`,
-  );
+  const manifest = join(repoDir, "aios-splits", manifestName(request));
   const cached = await readManifest(manifest);
   if (cached !== null && (await allPresent(cached))) return cached;
 
@@ -88,9 +85,28 @@ async function download(
   await rename(partial, path);
 }
 
+/**
+ * `{config}--{split}.json`, with a digest of whatever else chose the files (revision,
+ * data_files, data_dir, a pinned commit) when anything did.
+ */
+function manifestName(request: SplitRequest): string {
+  const base = `${encodeURIComponent(request.config ?? "(default)")}--${encodeURIComponent(request.split)}`;
+  const choices = {
+    revision: request.revision,
+    dataFiles: request.dataFiles,
+    dataDir: request.dataDir,
+    pinned: request.pinned ?? null,
+  };
+  if (Object.values(choices).every((value) => value === null)) return `${base}.json`;
+  const digest = createHash("sha256").update(JSON.stringify(choices)).digest("hex").slice(0, 16);
+  return `${base}--${digest}.json`;
+}
+
 async function readManifest(path: string): Promise<ResolvedSplit | null> {
   try {
-    return JSON.parse(await readFile(path, "utf8")) as ResolvedSplit;
+    const manifest = JSON.parse(await readFile(path, "utf8")) as Partial<ResolvedSplit>;
+    // A manifest of an older aios lacks the builder parameters: resolve again.
+    return manifest.params === undefined ? null : (manifest as ResolvedSplit);
   } catch (error) {
     if (errnoCode(error) === "ENOENT" || error instanceof SyntaxError) return null;
     throw error;

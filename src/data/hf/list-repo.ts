@@ -12,12 +12,23 @@ import {
   unexpectedStatus,
 } from "./hub-client.js";
 
-/** The commit a revision (`main`) points at: files are then read at that commit, never a moving branch. */
+/**
+ * The commit a revision (a branch such as `main`, a tag, or a commit) points at: files are then
+ * read at that commit, never a moving branch.
+ * @throws AiosError `DATASET_NOT_FOUND` for an unknown dataset or revision.
+ */
 export async function repoCommit(hub: HubClient, repo: string, revision: string): Promise<string> {
   const url = revisionUrl(hub, repo, revision);
   const response = await hubFetch(hub, url);
   if (response.status === 404) {
     await response.body?.cancel();
+    if (hubErrorCode(response) === "RevisionNotFound") {
+      throw new AiosError(
+        "DATASET_NOT_FOUND",
+        `dataset "${repo}" has no revision "${revision}" on ${hub.endpoint}`,
+        { hint: "check --hf-revision: a branch, a tag or a commit of the dataset's repo" },
+      );
+    }
     throw new AiosError("DATASET_NOT_FOUND", `dataset "${repo}" not found on ${hub.endpoint}`, {
       hint:
         hub.token === null

@@ -3,6 +3,7 @@ import {
   type AsyncBuffer,
   type FileMetaData,
   parquetMetadataAsync,
+  parquetRead,
   parquetReadObjects,
   parquetSchema,
   type SchemaTree,
@@ -39,23 +40,35 @@ export interface ParquetRowsOptions {
   readonly textField: string | null;
   /** Names the file in errors. */
   readonly name: string;
-}
-
-/** The rows of one row group (or its tail, when reading starts inside it). */
-export interface ParquetRowGroup {
-  /** Index of the first row within the file. */
-  readonly start: number;
-  /** Rows as `exactReadOptions` reads them: turn one into text with `rowJson(row, schema)`. */
-  readonly rows: Record<string, unknown>[];
-  /** The file's schema (`parquetSchema` of its own metadata). */
-  readonly schema: SchemaTree;
+  /** The only columns the row has (`datasets`' parquet `columns`); null for all of them. */
+  readonly columns?: readonly string[] | null;
 }
 
 /**
+ * The rows of one row group (or its tail, when reading starts inside it), as `exactReadOptions`
+ * reads them: the values of the text column when one is read (`column` names it), else whole
+ * rows as objects (turn one into text with `rowJson(row, schema)`).
+ */
+export type ParquetRowGroup = (
+  | {
+      readonly start: number;
+      readonly column: string;
+      /** Decoded for the caller, which may rewrite them in place. */
+      readonly values: unknown[];
+    }
+  | { readonly start: number; readonly column: null; readonly rows: Record<string, unknown>[] }
+) & {
+  /** The file's schema (`parquetSchema` of its own metadata). */
+  readonly schema: SchemaTree;
+};
+
+/**
  * A parquet file's rows, one row group at a time: over HTTP only the footer and the row
- * groups reached are transferred. The next row group is requested while the rows of the current
- * one are consumed, so the network wait overlaps the work downstream; memory holds two row
- * groups at most. Only the text column is read when one is known. A file that cannot be
+ * groups reached are transferred. The bytes of the next row group are requested while the rows
+ * of the current one are consumed, so the network wait overlaps the work downstream; it is
+ * decoded only when reached, so that memory holds one row group's rows at a time (decoding
+ * ahead kept two groups of strings alive, which the garbage collector had to move, for no gain
+ * on one thread). Only the text column is read when one is known. A file that cannot be
  * decoded (bad footer, schema, page or codec) is an AiosError naming it.
  */
 export async function* parquetRowGroups(
@@ -67,40 +80,144 @@ export async function* parquetRowGroups(
   const columns = textColumns(schema, options);
   const ranges = rowGroupRanges(metadata, options.fromRow);
   const exact = exactReadOptions(metadata);
-  const read = (range: { start: number; end: number }) => {
-    const rows = parquetReadObjects({
-      file,
-      ...exact,
-      rowStart: range.start,
-      rowEnd: range.end,
-      compressors,
-      ...(columns === null ? {} : { columns }),
-    });
-    // Handled: a read the consumer never reaches (it stopped early) must not surface.
-    rows.catch(() => {});
-    return rows;
-  };
-  let next = ranges[0] === undefined ? null : read(ranges[0]);
-  for (let g = 0; g < ranges.length && next !== null; g++) {
-    let rows: Record<string, unknown>[];
+  const prefetched = new PrefetchingBuffer(file);
+  const regionOf = (group: number) => chunkRegion(metadata, group, columns);
+  const first = ranges[0];
+  if (first !== undefined) prefetched.prefetch(regionOf(first.group));
+  // A lone text column (not a lone other column, whose rows are written as JSON objects).
+  const lone = columns?.length === 1 ? (columns[0] as string) : null;
+  const column =
+    lone !== null && (options.textField === lone || TEXT_FIELDS.includes(lone)) ? lone : null;
+  for (let g = 0; g < ranges.length; g++) {
+    const range = ranges[g] as GroupRange;
+    const following = ranges[g + 1];
+    if (following !== undefined) prefetched.prefetch(regionOf(following.group));
+    let group: ParquetRowGroup;
     try {
-      rows = await next;
+      // One column: its values as decoded, without an object per row.
+      group =
+        column !== null
+          ? {
+              start: range.start,
+              column,
+              values: await columnValues(prefetched, exact, column, range),
+              schema,
+            }
+          : {
+              start: range.start,
+              column: null,
+              rows: (await parquetReadObjects({
+                file: prefetched,
+                ...exact,
+                rowStart: range.start,
+                rowEnd: range.end,
+                compressors,
+                ...(columns === null ? {} : { columns }),
+              })) as Record<string, unknown>[],
+              schema,
+            };
     } catch (error) {
       throw unreadable(options.name, error);
     }
-    const following = ranges[g + 1];
-    next = following === undefined ? null : read(following);
-    yield { start: (ranges[g] as { start: number }).start, rows, schema };
+    prefetched.drop(regionOf(range.group));
+    yield group;
+  }
+}
+
+/** The values of one flat column for the rows of `range`, page by page as hyparquet decodes them. */
+async function columnValues(
+  file: AsyncBuffer,
+  exact: ReturnType<typeof exactReadOptions>,
+  column: string,
+  range: GroupRange,
+): Promise<unknown[]> {
+  const values: unknown[] = new Array(range.end - range.start);
+  await parquetRead({
+    file,
+    ...exact,
+    rowStart: range.start,
+    rowEnd: range.end,
+    columns: [column],
+    compressors,
+    // Pages may begin before the range or end after it: only the range's rows are kept.
+    onChunk: ({ columnData, rowStart }) => {
+      const from = Math.max(range.start - rowStart, 0);
+      const to = Math.min(range.end - rowStart, columnData.length);
+      for (let i = from; i < to; i++) values[rowStart + i - range.start] = columnData[i];
+    },
+  });
+  return values;
+}
+
+interface GroupRange {
+  readonly group: number;
+  readonly start: number;
+  readonly end: number;
+}
+
+/** The bytes of a row group's column chunks (of `columns`, or all): one span of the file. */
+function chunkRegion(
+  metadata: FileMetaData,
+  group: number,
+  columns: readonly string[] | null,
+): { start: number; end: number } {
+  let start = Number.POSITIVE_INFINITY;
+  let end = 0;
+  for (const chunk of metadata.row_groups[group]?.columns ?? []) {
+    const meta = chunk.meta_data;
+    if (meta === undefined) continue;
+    if (columns !== null && !columns.includes(meta.path_in_schema[0] ?? "")) continue;
+    const from = Number(meta.dictionary_page_offset ?? meta.data_page_offset);
+    start = Math.min(start, from);
+    end = Math.max(end, from + Number(meta.total_compressed_size));
+  }
+  return { start: Number.isFinite(start) ? start : 0, end };
+}
+
+/**
+ * A file whose spans can be requested ahead: a `slice` inside a prefetched span is served from
+ * it (the span is dropped once its row group is read), any other goes to the file.
+ */
+class PrefetchingBuffer implements AsyncBuffer {
+  private readonly spans: { start: number; end: number; bytes: Promise<ArrayBuffer> }[] = [];
+
+  constructor(private readonly file: AsyncBuffer) {}
+
+  get byteLength(): number {
+    return this.file.byteLength;
+  }
+
+  prefetch(span: { start: number; end: number }): void {
+    if (span.end <= span.start || this.spans.some((s) => s.start === span.start)) return;
+    const bytes = Promise.resolve(this.file.slice(span.start, span.end));
+    // Handled: a span the consumer never reaches (it stopped early) must not surface.
+    bytes.catch(() => {});
+    this.spans.push({ ...span, bytes });
+  }
+
+  drop(span: { start: number; end: number }): void {
+    const at = this.spans.findIndex((s) => s.start === span.start && s.end === span.end);
+    if (at >= 0) this.spans.splice(at, 1);
+  }
+
+  slice(start: number, end?: number): ArrayBuffer | Promise<ArrayBuffer> {
+    const stop = end ?? this.file.byteLength;
+    const span = this.spans.find((s) => s.start <= start && stop <= s.end);
+    if (span === undefined) return this.file.slice(start, end);
+    // The whole span (hyparquet asks for exactly a row group's chunks): no copy.
+    if (start === span.start && stop === span.end) return span.bytes;
+    return span.bytes.then((bytes) => bytes.slice(start - span.start, stop - span.start));
   }
 }
 
 /** Row ranges of the row groups from the one holding `fromRow` on, the first cut at `fromRow`. */
-function rowGroupRanges(metadata: FileMetaData, fromRow: number): { start: number; end: number }[] {
-  const ranges: { start: number; end: number }[] = [];
+function rowGroupRanges(metadata: FileMetaData, fromRow: number): GroupRange[] {
+  const ranges: GroupRange[] = [];
   let groupStart = 0;
-  for (const group of metadata.row_groups) {
-    const groupEnd = groupStart + Number(group.num_rows);
-    if (groupEnd > fromRow) ranges.push({ start: Math.max(groupStart, fromRow), end: groupEnd });
+  for (const [group, rowGroup] of metadata.row_groups.entries()) {
+    const groupEnd = groupStart + Number(rowGroup.num_rows);
+    if (groupEnd > fromRow)
+      ranges.push({ group, start: Math.max(groupStart, fromRow), end: groupEnd });
     groupStart = groupEnd;
   }
   return ranges;
@@ -129,7 +246,17 @@ function unreadable(name: string, error: unknown): AiosError {
 }
 
 function textColumns(schema: SchemaTree, options: ParquetRowsOptions): string[] | null {
-  const names = schema.children.map((child) => child.element.name);
+  const all = schema.children.map((child) => child.element.name);
+  const chosen = options.columns ?? null;
+  const absent = chosen?.filter((column) => !all.includes(column)) ?? [];
+  if (absent.length > 0) {
+    throw new AiosError(
+      "DATASET_CARD",
+      `the card's columns name ${absent.map((c) => JSON.stringify(c)).join(", ")}, not a column of ${options.name}; its columns are: ${all.join(", ")}`,
+      { hint: "fix the config's columns: list in the dataset card" },
+    );
+  }
+  const names = chosen === null ? all : all.filter((column) => chosen.includes(column));
   if (options.textField !== null) {
     if (!names.includes(options.textField)) {
       throw new AiosError(
@@ -141,5 +268,5 @@ function textColumns(schema: SchemaTree, options: ParquetRowsOptions): string[] 
     return [options.textField];
   }
   const known = TEXT_FIELDS.find((column) => names.includes(column));
-  return known === undefined ? null : [known];
+  return known !== undefined ? [known] : chosen === null ? null : names;
 }

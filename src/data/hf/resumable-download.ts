@@ -22,7 +22,8 @@ export function resumableDownload(
   url: string,
   stats: DownloadStats = { bytes: 0, resumes: 0 },
 ): Readable {
-  return Readable.from(chunks(hub, url, stats), { objectMode: false });
+  // 1 MiB buffered ahead: the body keeps arriving while the consumer parses what came.
+  return Readable.from(chunks(hub, url, stats), { objectMode: false, highWaterMark: 1 << 20 });
 }
 
 async function* chunks(hub: HubClient, url: string, stats: DownloadStats): AsyncGenerator<Buffer> {

@@ -3,11 +3,11 @@ import { epochPermutation, sfc32 } from "../../core/shuffle.js";
 import { decodeBytes } from "../formats/decode-text.js";
 import { type EncodingErrors, invalidEncodingError } from "../formats/encoding-errors.js";
 import { pickJsonText } from "../formats/pick-text.js";
+import { shuffleBuffer } from "../shuffle-buffer.js";
 import type { BackendPosition, BackendStats, DatasetBackend, IterTextOptions } from "../types.js";
 import { type OpenShardOptions, openShard } from "./open-shard.js";
 import { parseWdsPosition, type WdsPosition } from "./position.js";
 import type { ShardSource } from "./shard-list.js";
-import { shuffleBuffer } from "./shuffle-buffer.js";
 import { samplesOfShard } from "./tar-samples.js";
 
 /** One sample's `--wds-key` field, undecoded, with the sample's `__key__` and `__url__`. */
@@ -62,7 +62,7 @@ export class WebDatasetBackend implements DatasetBackend {
     if (options.rank >= options.worldSize) {
       throw new AiosError(
         "CONFIG_INVALID",
-        `--wds-rank ${options.rank} is not below --wds-world-size ${options.worldSize}`,
+        `--rank ${options.rank} is not below --world-size ${options.worldSize}`,
         {
           hint: "ranks count from 0 to world size - 1 (torchrun sets RANK and WORLD_SIZE)",
         },

@@ -251,3 +251,126 @@ describe("text encodings", () => {
     ]);
   });
 });
+
+/** What `datasets` makes of rows: the rows' results, empty ones kept as "(empty)". */
+const shapes = (rows: readonly RowResult[]) =>
+  rows.map((row) => (row.kind === "sample" ? row.text : `(${row.kind})`));
+
+describe("text rows as datasets' text builder cuts them (the hf backend)", () => {
+  const text = (sampleBy: "line" | "paragraph" | "document", keepLinebreaks = false) => ({
+    text: { sampleBy, keepLinebreaks },
+  });
+  const raw = "one\r\ntwo\rthree\n\n  \nfour\n\n\nfive";
+
+  it("gives every line a row after universal newlines, blank ones counted as empty", async () => {
+    expect(shapes(await rowsOf("lines.txt", raw, text("line")))).toEqual([
+      "one",
+      "two",
+      "three",
+      "(skipped)",
+      "(skipped)",
+      "four",
+      "(skipped)",
+      "(skipped)",
+      "five",
+    ]);
+    // The custom backend's rule is unchanged: blank lines are not rows.
+    expect(shapes(await rowsOf("lines.txt", raw))).toEqual(["one", "two\rthree", "four", "five"]);
+  });
+
+  it("keeps the line breaks when asked, the last line as it ends", async () => {
+    expect(texts(await rowsOf("keep.txt", raw, text("line", true)))).toEqual([
+      "one\n",
+      "two\n",
+      "three\n",
+      "four\n",
+      "five",
+    ]);
+  });
+
+  it("cuts paragraphs at blank lines, as str.split('\\n\\n') does, also across chunks", async () => {
+    expect(shapes(await rowsOf("para.txt", raw, text("paragraph")))).toEqual([
+      "one\ntwo\nthree",
+      "  \nfour",
+      "\nfive",
+    ]);
+    // Long enough that the separators fall across the reader's chunks.
+    const many = Array.from({ length: 5000 }, (_, i) => `paragraph ${i}\nsecond line`).join(
+      "\r\n\r\n",
+    );
+    const rows = texts(await rowsOf("many.txt.gz", many, text("paragraph")));
+    expect(rows).toHaveLength(5000);
+    expect(rows[4321]).toBe("paragraph 4321\nsecond line");
+  });
+
+  it("makes the whole file one row by document", async () => {
+    expect(texts(await rowsOf("doc.txt", raw, text("document")))).toEqual([
+      "one\ntwo\nthree\n\n  \nfour\n\n\nfive",
+    ]);
+  });
+});
+
+describe("CSV as datasets' csv builder reads it through pandas (the hf backend)", () => {
+  const dialect = (overrides: Partial<NonNullable<ReadOptions["csv"]>>) => ({
+    csv: { quote: '"', header: "infer" as const, names: null, naValues: ["", "NA"], ...overrides },
+  });
+
+  it("takes quotechar, doubled quotes inside", async () => {
+    const file = "id;text\n1;'a; b and ''c'''\n2;\"plain\"\n";
+    expect(
+      texts(await rowsOf("quote.csv", file, { csvDelimiter: ";", ...dialect({ quote: "'" }) })),
+    ).toEqual(["a; b and 'c'", '"plain"']);
+  });
+
+  it("names columns with column_names: every record is data, or the header row is replaced", async () => {
+    const file = "1,first\n2,second\n";
+    const named = dialect({ names: ["id", "text"] });
+    expect(texts(await rowsOf("named.csv", file, named))).toEqual(["first", "second"]);
+    const replaced = dialect({ names: ["id", "text"], header: 0 });
+    expect(texts(await rowsOf("replaced.csv", file, replaced))).toEqual(["second"]);
+  });
+
+  it("numbers the columns of a file without header, and starts at a later header row", async () => {
+    const numbered = await rowsOf("numbered.csv", "1,some words here\n2,more words\n", {
+      textColumn: "1",
+      ...dialect({ header: null }),
+    });
+    expect(texts(numbered)).toEqual(["some words here", "more words"]);
+    const later = "# a preamble\nid,text\n1,kept\n";
+    expect(texts(await rowsOf("later.csv", later, dialect({ header: 1 })))).toEqual(["kept"]);
+  });
+
+  it("reads pandas' missing values as rows without text", async () => {
+    const file = "id,text\n1,NA\n2,\n3,kept\n";
+    expect(shapes(await rowsOf("na.csv", file, dialect({})))).toEqual([
+      "(skipped)",
+      "(skipped)",
+      "kept",
+    ]);
+    expect(texts(await rowsOf("na.csv", file, dialect({ naValues: [] })))).toEqual(["NA", "kept"]);
+  });
+});
+
+describe("json field (the hf backend)", () => {
+  it("reads the rows under one key of a single object: a list of rows or of strings, or columns", async () => {
+    const rows = { meta: 1, data: [{ text: "a" }, { text: "b" }] };
+    expect(texts(await rowsOf("rows.json", JSON.stringify(rows), { jsonField: "data" }))).toEqual([
+      "a",
+      "b",
+    ]);
+    const strings = JSON.stringify({ data: ["x", "y"] });
+    expect(texts(await rowsOf("strings.json", strings, { jsonField: "data" }))).toEqual(["x", "y"]);
+    const columns = JSON.stringify({ data: { text: ["c1", "c2"], id: [1, 2] } });
+    expect(texts(await rowsOf("columns.json", columns, { jsonField: "data" }))).toEqual([
+      "c1",
+      "c2",
+    ]);
+  });
+
+  it("counts a file without the field as one bad row", async () => {
+    const rows = await rowsOf("none.json", JSON.stringify({ other: [] }), { jsonField: "data" });
+    expect(rows).toEqual([
+      expect.objectContaining({ kind: "bad", reason: "missing column", where: "the file" }),
+    ]);
+  });
+});

@@ -28,6 +28,8 @@ const lineRows = Array.from(
   (_, i) => `line sample ${i}: ${"word ".repeat(i % 7)}`,
 );
 
+const jsonl = (rows: readonly string[]) => rows.map((text) => JSON.stringify({ text })).join("\n");
+
 /** The samples a backend yields for a split: the rows with text (blank rows are skipped). */
 const nonEmpty = (rows: readonly string[]) => rows.filter((row) => row.trim() !== "");
 
@@ -74,12 +76,43 @@ beforeAll(async () => {
       .map((r) => JSON.stringify(r))
       .join("\n"),
   );
+  // Two states of one repo (main moves from the first to the second), a branch, a script
+  // dataset with a partial conversion, and a repo of images with a conversion.
+  await put(join(root, "moving", "a", "data", "train.jsonl"), jsonl(lineRows.slice(0, 50)));
+  await put(join(root, "moving", "b", "data", "train.jsonl"), jsonl(lineRows.slice(100, 150)));
+  await put(join(root, "scripted", "main", "scripted.py"), "# a loading script\n");
+  await put(
+    join(root, "scripted", "main", "README.md"),
+    "---\ndataset_info:\n  config_name: default\n  splits:\n  - name: train\n    num_examples: 1000\n---\n",
+  );
+  await put(
+    join(root, "scripted", "parquet", "default", "partial-train", "0000.parquet"),
+    textParquet(lineRows.slice(0, 100), 50),
+  );
+  await put(join(root, "images", "main", "train", "a.png"), "not really a png");
+  await put(
+    join(root, "images", "parquet", "default", "train", "0000.parquet"),
+    textParquet(lineRows.slice(0, 10), 50),
+  );
   server = await startHubServer({
     wikitext: { main: wikitext.main, parquet: wikitext.parquet },
     "someone/wikitext-files": { main: wikitext.main },
     "someone/lines": { main: lines },
     "someone/big": { main: join(root, "big", "main") },
     "someone/columns": { main: join(root, "columns") },
+    "someone/moving": {
+      main: join(root, "moving", "a"),
+      branches: { dev: join(root, "moving", "b") },
+    },
+    "someone/scripted": {
+      main: join(root, "scripted", "main"),
+      parquet: join(root, "scripted", "parquet"),
+    },
+    "someone/images": {
+      main: join(root, "images", "main"),
+      parquet: join(root, "images", "parquet"),
+    },
+    "someone/images-only": { main: join(root, "images", "main") },
   });
 });
 
@@ -121,15 +154,20 @@ const failure = async (promise: Promise<unknown>): Promise<AiosError> => {
 };
 
 describe("hf backend: resolving a dataset", () => {
-  it("streams a split from the Hub's parquet conversion, every row with text in order", async () => {
+  it("reads the repo's own files at main, every row with text in order, though a conversion exists", async () => {
     const backend = await open();
-    expect(backend.description).toBe(
-      "hf: wikitext:wikitext-2-v1:validation (1 file, parquet conversion)",
+    expect(backend.description).toMatch(
+      /^hf: wikitext:wikitext-2-v1:validation \(1 file, repo files at [0-9a-f]{8}\)$/,
     );
     expect(await collect(backend.iterText())).toEqual(nonEmpty(wikitext.rows.validation));
     expect(backend.stats().skipped).toEqual({
       "empty text": wikitext.rows.validation.length - nonEmpty(wikitext.rows.validation).length,
     });
+    const parquetGets = server.requests.filter((r) => r.url.endsWith(".parquet"));
+    expect(parquetGets.length).toBeGreaterThan(0);
+    expect(
+      parquetGets.every((r) => r.url.includes("/resolve/") && !r.url.includes("0000.parquet")),
+    ).toBe(true);
   });
 
   it("reads a repo without a conversion from its own files, as its card's configs map them", async () => {
@@ -166,7 +204,7 @@ describe("hf backend: resolving a dataset", () => {
 
     const split = await failure(open({ split: "train" }));
     expect(split.message).toBe(
-      'dataset "wikitext" (config wikitext-2-v1) has no split "train"; its splits are: test, validation',
+      'dataset "wikitext" (config wikitext-2-v1) has no split "train"; its splits are: validation, test',
     );
   });
 
@@ -183,7 +221,7 @@ describe("hf backend: resolving a dataset", () => {
     process.env.HF_ENDPOINT = server.endpoint;
     try {
       const backend = await buildBackend(
-        resolveTrainingConfig({ dataset_file: "hf://wikitext:wikitext-2-v1:test" }),
+        resolveTrainingConfig({ dataset_file: "hf://wikitext:wikitext-2-v1:test", hf_shuffle: 0 }),
         {
           warn: () => {},
         },
@@ -196,6 +234,89 @@ describe("hf backend: resolving a dataset", () => {
       if (saved === undefined) delete process.env.HF_ENDPOINT;
       else process.env.HF_ENDPOINT = saved;
     }
+  });
+});
+
+describe("hf backend: revisions and the parquet conversion", () => {
+  it("reads a branch by --hf-revision, and names a revision that does not exist", async () => {
+    const dev = await open({
+      name: "someone/moving",
+      config: null,
+      split: "train",
+      revision: "dev",
+    });
+    expect(await collect(dev.iterText())).toEqual(lineRows.slice(100, 150));
+    const error = await failure(
+      open({ name: "someone/moving", config: null, split: "train", revision: "v9" }),
+    );
+    expect(error.code).toBe("DATASET_NOT_FOUND");
+    expect(error.message).toBe(
+      `dataset "someone/moving" has no revision "v9" on ${server.endpoint}`,
+    );
+  });
+
+  it("resumes at the commit the checkpoint read, though the branch has moved on", async () => {
+    const options = { name: "someone/moving", config: null, split: "train" };
+    const first = await open(options);
+    const head = await collect(first.iterText(), 20);
+    const position = first.position();
+    expect(position.revision).toBe(first.resolved.revision);
+    const moved = server.repos["someone/moving"];
+    // main now points at the other directory; the old commit stays reachable by its sha.
+    server.repos["someone/moving"] = {
+      main: join(root, "moving", "b"),
+      branches: { old: join(root, "moving", "a") },
+    };
+    try {
+      const notices: string[] = [];
+      const again = await open({ ...options, notice: (m) => notices.push(m) });
+      expect(await collect(again.iterText())).toEqual(lineRows.slice(100, 150));
+      const resumed = await open({ ...options, notice: (m) => notices.push(m) });
+      const tail = await collect(resumed.iterText({ from: position }));
+      expect([...head, ...tail]).toEqual(lineRows.slice(0, 50));
+      expect(notices).toEqual([
+        expect.stringMatching(/resuming at commit [0-9a-f]{40}, which the checkpoint read/),
+      ]);
+    } finally {
+      if (moved !== undefined) server.repos["someone/moving"] = moved;
+    }
+  });
+
+  it("reads a script dataset from its conversion, and says which part of the split a partial one holds", async () => {
+    const notices: string[] = [];
+    const warnings: string[] = [];
+    const backend = await open({
+      name: "someone/scripted",
+      config: null,
+      split: "train",
+      notice: (m) => notices.push(m),
+      warn: (m) => warnings.push(m),
+    });
+    expect(backend.description).toMatch(/\(1 file, parquet conversion at [0-9a-f]{8}\)$/);
+    expect(notices).toEqual([expect.stringMatching(/is a script dataset \(scripted\.py\)/)]);
+    expect(warnings).toEqual([
+      "someone/scripted:default:train is read from the Hub's parquet conversion, which holds only the start of the split (partial-train): 100 of 1,000 rows (10.0%), by the dataset card's count",
+    ]);
+    expect(await collect(backend.iterText())).toEqual(lineRows.slice(0, 100));
+  });
+
+  it("turns to the conversion for a repo of files it cannot read, and says so when there is none", async () => {
+    const notices: string[] = [];
+    const images = await open({
+      name: "someone/images",
+      config: null,
+      split: "train",
+      notice: (m) => notices.push(m),
+    });
+    expect(notices).toEqual([
+      "someone/images holds only imagefolder files, which aios does not read: reading the Hub's parquet conversion of it",
+    ]);
+    expect(await collect(images.iterText())).toEqual(lineRows.slice(0, 10));
+    const none = await failure(open({ name: "someone/images-only", config: null, split: "train" }));
+    expect(none.code).toBe("DATASET_EMPTY");
+    expect(none.message).toMatch(
+      /holds only imagefolder files for split "train", and has no parquet conversion/,
+    );
   });
 });
 
@@ -230,7 +351,10 @@ describe("hf backend: streaming", () => {
     server.faults.ignoreRange = true;
     const backend = await open({ split: "test" });
     expect(await collect(backend.iterText())).toEqual(nonEmpty(wikitext.rows.test));
-    const fileRequests = server.requests.filter((r) => r.url.includes("/resolve/"));
+    // This split's file only: a row group an earlier test fetched ahead may still arrive.
+    const fileRequests = server.requests.filter((r) =>
+      r.url.endsWith("wikitext-2-v1/test-00000-of-00001.parquet"),
+    );
     expect(fileRequests.map((r) => r.status)).toEqual([200]);
     expect(fileRequests[0]?.range).not.toBeNull();
   });
@@ -259,6 +383,19 @@ describe("hf backend: streaming", () => {
     await put(join(dir, "data", "train-b.tsv"), "text\tlabel\ntab, separated\t0\n");
     await put(join(dir, "data", "train-c.json"), utf16);
     await put(join(dir, "data", "train-d.txt"), Buffer.from("plain\ncafé\n", "latin1"));
+    // Without a card, datasets keeps only the files of the format it infers (json wins the tie).
+    const plain = await open({
+      name: dir,
+      config: null,
+      split: "train",
+      endpoint: `http://127.0.0.1:${await closedPort()}`,
+    });
+    expect(await collect(plain.iterText())).toEqual(["first line", "second line"]);
+    // A card's data_files keep every file; aios reads each by its own format.
+    await put(
+      join(dir, "README.md"),
+      "---\nconfigs:\n- config_name: default\n  data_files: data/*\n---\n",
+    );
     const notices: string[] = [];
     const warnings: string[] = [];
     const backend = await open({
@@ -279,6 +416,9 @@ describe("hf backend: streaming", () => {
     expect(backend.stats().badRows).toEqual({ "invalid UTF-8": 1 });
     expect(warnings).toEqual([expect.stringMatching(/train-d\.txt line 2: invalid UTF-8/)]);
     expect(notices).toEqual([
+      expect.stringMatching(
+        /datasets reads every file of .* with its json builder .*aios reads each file by its own format/,
+      ),
       expect.stringMatching(/train-a\.csv: fields are separated by ";"/),
       expect.stringMatching(/train-a\.csv: training on column "review" .*--hf-text-field NAME/),
     ]);
@@ -310,7 +450,7 @@ describe("hf backend: streaming", () => {
     const missing = await open({ textField: "body" });
     const error = await failure(collect(missing.iterText()));
     expect(error.message).toMatch(
-      /--hf-text-field "body" is not a column of .*0000\.parquet; its columns are: text/,
+      /--hf-text-field "body" is not a column of .*validation-00000-of-00001\.parquet; its columns are: text/,
     );
   });
 
@@ -335,8 +475,8 @@ describe("hf backend: streaming", () => {
     expect((await collect(backend.iterText())).length).toBe(nonEmpty(wikitext.rows.test).length);
     expect(server.requests.filter((r) => r.status === 429)).toHaveLength(2);
 
-    server.faults.fail = { status: 503, count: 99 };
     const broken = await open({ split: "test", retry: { attempts: 3, backoffMs: 1 } });
+    server.faults.fail = { status: 503, count: 99 };
     const error = await failure(collect(broken.iterText()));
     expect(error.code).toBe("HUB_REQUEST");
     expect(error.message).toMatch(/HTTP 503/);
@@ -376,7 +516,7 @@ describe("hf backend: cached mode", () => {
     });
     expect(await collect(first.iterText())).toEqual(nonEmpty(wikitext.rows.test));
     expect(
-      logs.some((line) => line.startsWith("downloading wikitext-2-v1/test/0000.parquet")),
+      logs.some((line) => line.startsWith("downloading wikitext-2-v1/test-00000-of-00001.parquet")),
     ).toBe(true);
 
     const offline = `http://127.0.0.1:${await closedPort()}`;
@@ -423,7 +563,7 @@ describe("hf backend: positions", () => {
       ...lineRows.slice(0, 5),
       ...lineRows.slice(0, 2),
     ]);
-    expect(backend.position()).toEqual({ epoch: 2, file: 0, row: 2 });
+    expect(backend.position()).toMatchObject({ epoch: 2, file: 0, row: 2, seen: 2, emitted: 2 });
   });
 
   it("refuses a position that is not its own", async () => {
