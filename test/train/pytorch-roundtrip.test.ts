@@ -81,7 +81,7 @@ beforeAll(async () => {
 });
 afterAll(() => (dir === "" ? undefined : rm(dir, { recursive: true, force: true })));
 
-describe.skipIf(!python.ok).each(["rope", "learned"])(
+describe.skipIf(!python.ok).each(["rope", "learned", "sinusoidal"])(
   "aios and the PyTorch package (%s)",
   (pos) => {
     it("give the same logits, loss and greedy tokens; weights edited in PyTorch load back", async () => {
