@@ -187,15 +187,20 @@ describe("two processes writing one store", () => {
     await twoWriters(await storeIn(cwd, "lancedb"), cwd, true);
   });
 
-  it("pgvector (PGlite): the second process waits for the first's lock, then writes", async () => {
+  it("pgvector (PGlite): two processes on one directory lose nothing", async () => {
     const cwd = await workdir();
     const { bulk, results } = await twoWriters(await storeIn(cwd, "pgvector"), cwd, false);
-    // PGlite admits one process: the other said it waits, and for whom.
-    expect(results[1]?.stderr).toMatch(
-      new RegExp(
-        `aios: waiting up to 30 s for the PGlite database at .*: process ${bulk.pid} \\(.*vs-upsert`,
-      ),
+    // PGlite admits one process at a time. Whether the second one had to wait depends on how
+    // fast the first finished (the wait itself is tested deterministically below, with a lock
+    // this test holds); when it did, it said so, and for whom.
+    const waited = /aios: waiting up to 30 s for the PGlite database/.test(
+      results[1]?.stderr ?? "",
     );
+    if (waited) {
+      expect(results[1]?.stderr).toMatch(
+        new RegExp(`for the PGlite database at .*: process ${bulk.pid} \\(.*vs-upsert`),
+      );
+    }
   });
 
   it("pgvector (server URL, via pg): concurrent sessions lose nothing", async () => {
