@@ -6,13 +6,12 @@ import {
 } from "../../../memory/vector-store/backup/jsonl-file.js";
 import { randomVectors } from "../../../memory/vector-store/random-vectors.js";
 import type { VectorStoreClient } from "../../../memory/vector-store/types.js";
-import { createCountProgress } from "../../count-progress.js";
 import {
-  checkVectorJsonl,
-  readVectorJsonl,
-  type VectorJsonlSummary,
-  type VectorRecord,
-} from "./read-vector-jsonl.js";
+  type UpsertProgress,
+  upsertInBatches,
+} from "../../../memory/vector-store/upsert-batches.js";
+import { createCountProgress } from "../../count-progress.js";
+import { checkVectorJsonl, readVectorJsonl, type VectorJsonlSummary } from "./read-vector-jsonl.js";
 import {
   addStoreOptions,
   parseCount,
@@ -162,44 +161,26 @@ async function upsertFile(
   batchSize: number,
 ): Promise<number> {
   const progress = createCountProgress(process.stderr, "upsert", "vectors");
-  let done = 0;
-  let lastLine = 0;
-  let batch: VectorRecord[] = [];
-  const flush = async () => {
-    if (batch.length === 0) return;
-    await store.upsert(
-      batch.map((r) => r.id),
-      batch.map((r) => r.vector),
-      batch.map((r) => r.metadata),
-    );
-    done += batch.length;
-    lastLine = batch[batch.length - 1]?.line ?? lastLine;
-    progress.update(done, Math.max(summary.count, done));
-    batch = [];
-  };
+  const written: UpsertProgress = { written: 0, lastLine: 0 };
   try {
-    const inBatch = new Set<string>();
-    for await (const record of readVectorJsonl(input.path, input.name)) {
-      // A repeated id replaces the earlier line, as two separate upserts would.
-      if (inBatch.has(record.id) || batch.length >= batchSize) {
-        await flush();
-        inBatch.clear();
-      }
-      batch.push(record);
-      inBatch.add(record.id);
-    }
-    await flush();
+    await upsertInBatches(
+      store,
+      readVectorJsonl(input.path, input.name),
+      batchSize,
+      written,
+      ({ written: done }) => progress.update(done, Math.max(summary.count, done)),
+    );
   } catch (error) {
     throw partlyWritten(
       error,
-      done === 0
+      written.written === 0
         ? null
-        : `${done} of ${summary.count} records (${input.name} lines ${summary.firstLine} to ${lastLine})`,
+        : `${written.written} of ${summary.count} records (${input.name} lines ${summary.firstLine} to ${written.lastLine})`,
     );
   } finally {
     progress.close();
   }
-  return done;
+  return written.written;
 }
 
 /**

@@ -1,6 +1,7 @@
 import { AiosError, isAiosError } from "../../../core/errors.js";
 import { literalsOf } from "../json-numbers.js";
 import type { Metadata, VectorInput, VectorStoreClient } from "../types.js";
+import { type UpsertProgress, upsertInBatches } from "../upsert-batches.js";
 import { checkId, checkMetadata, checkVector } from "../validate.js";
 import { type BackupHeader, backupError, parseBodyLine, parseHeader } from "./backup-format.js";
 import { readLines } from "./jsonl-file.js";
@@ -141,45 +142,26 @@ export async function restoreCollection(
       { hint: "restore into another collection with --collection" },
     );
   }
-  let restored = 0;
-  let lastLine = 0;
-  let batch: BackupRecord[] = [];
-  const flush = async () => {
-    if (batch.length === 0) return;
-    await store.upsert(
-      batch.map((r) => r.id),
-      batch.map((r) => r.vector),
-      batch.map((r) => r.metadata),
-    );
-    restored += batch.length;
-    lastLine = batch[batch.length - 1]?.line ?? lastLine;
-    options.onProgress?.(restored, checked.count);
-    batch = [];
-  };
+  const progress: UpsertProgress = { written: 0, lastLine: 0 };
   try {
-    const inBatch = new Set<string>();
-    for await (const item of readBackup(file, name)) {
-      if (item.kind !== "record") continue;
-      // A repeated id (a hand-made file) replaces the earlier record, as separate upserts would.
-      if (inBatch.has(item.record.id) || batch.length >= batchSize) {
-        await flush();
-        inBatch.clear();
-      }
-      batch.push(item.record);
-      inBatch.add(item.record.id);
-    }
-    await flush();
+    await upsertInBatches(store, backupRecords(file, name), batchSize, progress, ({ written }) =>
+      options.onProgress?.(written, checked.count),
+    );
   } catch (error) {
     if (!isAiosError(error)) throw error;
     const written =
-      restored === 0
+      progress.written === 0
         ? "nothing was restored"
-        : `${restored} of ${checked.count} records (${name} lines ${checked.firstLine} to ${lastLine}) were restored before this error`;
+        : `${progress.written} of ${checked.count} records (${name} lines ${checked.firstLine} to ${progress.lastLine}) were restored before this error`;
     throw new AiosError(error.code, `${error.message} (${written})`, {
       hint: `${error.hint === undefined ? "" : `${error.hint}; `}a restore replaces by id, so running it again is safe`,
       exitCode: error.exitCode,
       cause: error,
     });
   }
-  return { count: restored };
+  return { count: progress.written };
+}
+
+async function* backupRecords(file: string, name: string): AsyncGenerator<BackupRecord> {
+  for await (const item of readBackup(file, name)) if (item.kind === "record") yield item.record;
 }
