@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { parseHfDataFiles } from "./hf-data-files.js";
+import { parseMixEntries } from "./mix-syntax.js";
 
 /**
  * Every training option, once: its schema (type, default, rule), its CLI flag, where it lives
@@ -40,6 +41,31 @@ export const trainingFields = {
     flag: "dataset-backend",
     yaml: "memory.dataset.backend",
     help: "where samples come from: custom (local files), hf (Hugging Face Datasets), webdataset (tar shards)",
+    group: "data",
+  },
+  dataset_mix: {
+    schema: z
+      .unknown()
+      .transform((value, context) => {
+        const parsed = parseMixEntries(value);
+        if (typeof parsed !== "string") return parsed;
+        context.addIssue({ code: "custom", message: parsed });
+        return z.NEVER;
+      })
+      .nullable()
+      .default(null),
+    flag: "dataset-mix",
+    yaml: "memory.dataset.mix",
+    help: 'several datasets read as one stream, instead of --dataset-file: "URI=WEIGHT,URI=WEIGHT" (each URI as --dataset-file takes it; commas inside {…} belong to a shard pattern, the weight follows the last =; weights are relative, none at all means round robin), or a JSON list as the YAML key holds: [{"uri": …, "weight": …, "name": …, and dataset options of that source alone, e.g. "text_column" or "hf": {"split": …}}]',
+    group: "data",
+  },
+  mix_stopping_strategy: {
+    schema: z
+      .enum(["endless", "first_exhausted", "all_exhausted", "all_exhausted_without_replacement"])
+      .default("endless"),
+    flag: "mix-stopping-strategy",
+    yaml: "memory.dataset.mix_stopping_strategy",
+    help: "when a --dataset-mix ends, as interleave_datasets(stopping_strategy=): endless (each source starts its next epoch when it runs out; never ends), first_exhausted (ends when one source runs out), all_exhausted (a source that runs out starts again until every one has run out once), all_exhausted_without_replacement (a source that runs out is left out until every one has); a training run starts the mixture again when it ends",
     group: "data",
   },
   text_column: {

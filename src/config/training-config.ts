@@ -2,6 +2,8 @@ import { z } from "zod";
 import { AiosError } from "../core/errors.js";
 import { looksLikeShards, parseDatasetUri } from "./dataset-uri.js";
 import { type FieldSpec, type TrainingFieldKey, trainingFields } from "./fields.js";
+import { mixSourceOptions } from "./mix-source-options.js";
+import { describeSource, type MixEntry } from "./mix-syntax.js";
 import { fixForIssue } from "./value-fix.js";
 
 type SchemaOf<K extends TrainingFieldKey> = (typeof trainingFields)[K]["schema"];
@@ -131,7 +133,13 @@ function crossFieldProblems(config: TrainingConfig, requireDataset: boolean): Co
   const add = (key: TrainingFieldKey, problem: string, fix: string) =>
     problems.push({ key, value: config[key], problem, fix });
 
-  if (requireDataset && config.dataset_backend === "custom" && config.dataset_file === null) {
+  const mixing = config.dataset_mix !== null;
+  if (
+    requireDataset &&
+    !mixing &&
+    config.dataset_backend === "custom" &&
+    config.dataset_file === null
+  ) {
     add(
       "dataset_file",
       "is required with the custom backend",
@@ -152,6 +160,7 @@ function crossFieldProblems(config: TrainingConfig, requireDataset: boolean): Co
       'pass --wds-pattern "shards/shard-{000000..000009}.tar"',
     );
   }
+  if (config.dataset_mix !== null) problems.push(...mixProblems(config, config.dataset_mix));
   for (const [key, alias] of [
     ["rank", "wds_rank"],
     ["world_size", "wds_world_size"],
@@ -187,6 +196,91 @@ function crossFieldProblems(config: TrainingConfig, requireDataset: boolean): Co
     );
   }
   return problems;
+}
+
+/** A mixture with a single dataset's settings, or a source that cannot be resolved. */
+function mixProblems(config: TrainingConfig, mix: readonly MixEntry[]): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  const single: TrainingFieldKey[] = (["dataset_file", "hf_name", "wds_pattern"] as const).filter(
+    (key) => config[key] !== null,
+  );
+  if (config.dataset_backend !== "custom") single.unshift("dataset_backend");
+  for (const key of single) {
+    problems.push({
+      key,
+      value: config[key],
+      problem: "cannot be combined with --dataset-mix, which names every dataset read",
+      fix: "drop it, and put that dataset in the mixture as one more source",
+    });
+  }
+  if (single.length > 0) return problems;
+  for (const [index, entry] of mix.entries()) {
+    try {
+      resolveMixSource(config, entry, index);
+    } catch (error) {
+      const problems_ = error instanceof ConfigError ? error.problems : null;
+      problems.push({
+        key: "dataset_mix",
+        value: entry,
+        problem:
+          problems_ === null
+            ? (error as Error).message
+            : `${describeSource(entry, index)}: ${problems_.map((p) => `${describeField(p.key)} = ${JSON.stringify(p.value ?? null)}: ${p.problem}`).join("; ")}`,
+        fix:
+          problems_?.[0]?.fix ??
+          (error instanceof AiosError && error.hint !== undefined
+            ? error.hint
+            : "correct that source in --dataset-mix"),
+      });
+    }
+  }
+  return problems;
+}
+
+/**
+ * The configuration that reads one source of a mixture alone: the shared dataset options, then
+ * the source's own (`mixSourceOptions`), then its URI as `--dataset-file` would map it. Used
+ * both to check a mixture when the configuration is resolved and to open each source.
+ * @throws ConfigError for the source's own problems; AiosError `CONFIG_INVALID` naming the
+ *   source for a URI or an option that cannot be.
+ */
+export function resolveMixSource(
+  config: TrainingConfig,
+  entry: MixEntry,
+  index: number,
+): TrainingConfig {
+  let own: RawTrainingConfig;
+  try {
+    own = mixSourceOptions(entry, index);
+  } catch (error) {
+    throw new AiosError("CONFIG_INVALID", (error as Error).message, {
+      hint: "set per-source dataset options as under memory.dataset (text_column, hf: {split: …}, webdataset: {key: …})",
+    });
+  }
+  const {
+    dataset_file: _file,
+    dataset_backend: _backend,
+    dataset_mix: _mix,
+    hf_name: _name,
+    wds_pattern: _pattern,
+    ...shared
+  } = config;
+  try {
+    // What the URI says is the source's own: a shared --hf-config / --hf-split applies to the
+    // hf sources whose URI leaves it out.
+    const uri = parseDatasetUri(entry.uri);
+    const raw: RawTrainingConfig = { ...shared, ...own, dataset_file: entry.uri };
+    if (uri.backend === "hf" && uri.config !== null && own.hf_config === undefined)
+      delete raw.hf_config;
+    if (uri.backend === "hf" && uri.split !== null && own.hf_split === undefined)
+      delete raw.hf_split;
+    return resolveTrainingConfig(raw);
+  } catch (error) {
+    if (error instanceof ConfigError || !(error instanceof AiosError)) throw error;
+    throw new AiosError("CONFIG_INVALID", `${describeSource(entry, index)}: ${error.message}`, {
+      hint: error.hint,
+    });
+  }
 }
 
 function largestDivisorUpTo(n: number, limit: number): number {

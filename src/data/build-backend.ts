@@ -4,6 +4,7 @@ import { AiosError, oneLine } from "../core/errors.js";
 import { openCustomBackend } from "./custom/custom-backend.js";
 import { openHfBackend } from "./hf/hf-backend.js";
 import type { DownloadProgress } from "./hf/hf-cache.js";
+import { openMixture } from "./mixture/open-mixture.js";
 import type { DatasetBackend } from "./types.js";
 import { resolveShards } from "./webdataset/shard-list.js";
 import { WebDatasetBackend } from "./webdataset/webdataset-backend.js";
@@ -95,11 +96,16 @@ const builders: Record<BackendKind, BackendBuilder> = {
   },
 };
 
-/** The dataset backend the config selects (`--dataset-backend`). */
+/**
+ * The dataset backend the config selects (`--dataset-backend`), or the mixture of several
+ * (`--dataset-mix`), each source opened here by its own configuration.
+ */
 export async function buildBackend(
   config: TrainingConfig,
   options: BuildBackendOptions = {},
 ): Promise<DatasetBackend> {
+  if (config.dataset_mix !== null)
+    return openMixture(config, (source) => builders[source.dataset_backend](source, options));
   return builders[config.dataset_backend](config, options);
 }
 

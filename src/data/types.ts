@@ -36,13 +36,15 @@ export interface BackendStats {
  * iteration in progress (or the last one).
  */
 export interface DatasetBackend {
-  readonly kind: "custom" | "hf" | "webdataset";
+  readonly kind: "custom" | "hf" | "webdataset" | "mixture";
   /** A short description of what is read, for logs (`custom: data/sample.txt`). */
   readonly description: string;
   iterText(options?: IterTextOptions): AsyncIterable<string>;
   /** Position after the last sample yielded; resuming from it yields the next sample. */
   position(): BackendPosition;
   stats(): BackendStats;
+  /** A mixture's: the name of the source the last sample yielded came from. */
+  lastSource?(): string | null;
   close?(): Promise<void>;
 }
 
