@@ -37,6 +37,7 @@ export function parseMixEntries(value: unknown): MixEntry[] | string {
   let list: unknown = value;
   if (typeof value === "string") {
     const text = value.trim();
+    if (text === "") return "names no source: a mixture needs at least one";
     if (text.startsWith("[")) {
       try {
         list = JSON.parse(text);

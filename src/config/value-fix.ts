@@ -11,6 +11,9 @@ export function fixForIssue(key: TrainingFieldKey, issue: z.core.$ZodIssue): str
   const shape = fieldValueShape(key);
   const example = shape.fallback === null ? "" : `, e.g. --${spec.flag} ${shape.fallback}`;
   const whole = issue.code === "invalid_type" && issue.expected === "int";
+  // The mixture's own rule says what is wrong; its help is too long to repeat as the fix.
+  if (key === "dataset_mix")
+    return 'write it as "URI=WEIGHT,URI=WEIGHT", e.g. "data/a.txt=0.7,hf://wikitext:wikitext-2-raw-v1:train=0.3", or as a JSON list [{"uri": …, "weight": …}]';
   switch (issue.code) {
     case "too_small":
       return `pass a value ${issue.inclusive === false ? ">" : ">="} ${String(issue.minimum)}${example}`;

@@ -53,6 +53,16 @@ export interface StreamPosition {
   readonly backend: BackendPosition;
   /** Tokens of the last sample that did not fit in the sequence just yielded. */
   readonly carry: readonly number[];
+  /** A mixture's: the source the carried tokens came from, to count them when resumed. */
+  readonly carry_source?: string;
+}
+
+/** What one mixture source put into a sequence. */
+export interface SourceCount {
+  /** Samples whose first token is in the sequence (a sample is counted once). */
+  readonly samples: number;
+  /** Tokens of the sequence, end-of-sequence ids included. */
+  readonly tokens: number;
 }
 
 /** One training sequence of `max_seq_len + 1` token ids: inputs are [0, T), labels [1, T]. */
@@ -60,4 +70,6 @@ export interface PackedSequence {
   readonly ids: Int32Array;
   /** Resuming from here yields the sequence after this one. */
   readonly position: StreamPosition;
+  /** A mixture's: what each source put into this sequence (absent for a single dataset). */
+  readonly sources?: Readonly<Record<string, SourceCount>>;
 }

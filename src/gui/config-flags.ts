@@ -1,4 +1,5 @@
 import { type FieldSpec, type TrainingFieldKey, trainingFields } from "../config/fields.js";
+import { formatMixFlag } from "../config/mix-syntax.js";
 import type { TrainingConfig } from "../config/training-config.js";
 
 /**
@@ -13,6 +14,7 @@ export function trainingFlags(config: TrainingConfig): string[] {
     const value = config[key];
     if (value === null) continue;
     if (typeof value === "boolean") flags.push(value ? `--${spec.flag}` : `--no-${spec.flag}`);
+    else if (Array.isArray(value)) flags.push(`--${spec.flag}`, formatMixFlag(value));
     else flags.push(`--${spec.flag}`, String(value));
   }
   return flags;

@@ -1,6 +1,7 @@
 import { appendFile, mkdir } from "node:fs/promises";
 import { dirname } from "node:path";
 import { AiosError } from "../core/errors.js";
+import type { SourceCount } from "../data/types.js";
 import type { GemmEngine } from "./gemm-kernel.js";
 
 /** One optimizer step, as appended to the metrics JSONL (fields documented in the README). */
@@ -28,6 +29,13 @@ export interface StepRecord {
    * plus skipped ones (`BackendStats`). Counted as read, a few sequences ahead of the step.
    */
   readonly skipped_samples: number;
+  /**
+   * A mixture's (`--dataset-mix`): by source name, the samples and tokens of the sequences this
+   * step drew (rows that halted take a new sequence; step 1 draws one per row). A sample is
+   * counted in the sequence that holds its first token. Absent when one dataset is read.
+   */
+  readonly sources?: Readonly<Record<string, SourceCount>>;
+  /** `custom`, `hf`, `webdataset`, or `mixture` for `--dataset-mix`. */
   readonly backend: string;
   /** The engine of the matrix products: `native` (a BLAS library) or `wasm` (`--gemm`). */
   readonly gemm: GemmEngine;

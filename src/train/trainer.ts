@@ -1,17 +1,19 @@
 import { existsSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import { type MemoryConfig, memoryConfigSchema } from "../config/memory-config.js";
+import { formatMixFlag, sourceName } from "../config/mix-syntax.js";
 import type { TrainingConfig } from "../config/training-config.js";
 import { AiosError } from "../core/errors.js";
 import { Prng } from "../core/prng.js";
 import type { SequenceStream } from "../data/pipeline/sequence-stream.js";
+import { addSourceCounts } from "../data/pipeline/source-tally.js";
 import { openTokenizer, tokenizerSource } from "../data/tokenizer/resolve-tokenizer.js";
 import {
   type Tokenizer,
   type TokenizerSpec,
   tokenizerIdentity,
 } from "../data/tokenizer/tokenizer.js";
-import type { StreamPosition } from "../data/types.js";
+import type { SourceCount, StreamPosition } from "../data/types.js";
 import { ActBatch } from "./act-batch.js";
 import { learningRate } from "./adamw.js";
 import {
@@ -179,7 +181,10 @@ export async function trainActV1(options: TrainOptions): Promise<TrainSummary> {
       session: {
         steps_completed: state.step - firstStep + 1,
         stop_reason: stopReason,
-        dataset: config.dataset_file ?? config.hf_name ?? config.wds_pattern ?? "",
+        dataset:
+          config.dataset_mix !== null
+            ? formatMixFlag(config.dataset_mix)
+            : (config.dataset_file ?? config.hf_name ?? config.wds_pattern ?? ""),
         log_file: config.log_file,
         gemm: gemm.engine,
         started_at: startedAt,
@@ -218,13 +223,17 @@ async function trainSteps(
   const { config } = options;
   const T = config.max_seq_len;
   let dataWaitMs = 0;
+  let stepSources: Record<string, SourceCount> | null = null;
   const nextSequence = async (): Promise<Int32Array> => {
     const waitStart = performance.now();
     const next = await feed.next();
     dataWaitMs += performance.now() - waitStart;
     state.position = next.position;
+    if (next.sources !== undefined && stepSources !== null)
+      addSourceCounts(stepSources, next.sources);
     return next.ids;
   };
+  const mixture = config.dataset_mix;
   // Skipped data is said once on stderr as it starts, then counted in every record.
   let skipReported = false;
 
@@ -234,6 +243,13 @@ async function trainSteps(
       if (stop !== null) return stop;
       const stepStart = performance.now();
       dataWaitMs = 0;
+      // Every source is named in every record, with 0 when this step drew nothing of it.
+      stepSources =
+        mixture === null
+          ? null
+          : Object.fromEntries(
+              mixture.map((entry) => [sourceName(entry), { samples: 0, tokens: 0 }]),
+            );
       const step = state.step + 1;
       const reset = await state.batch.refill(nextSequence, state.prng);
       const result = await pool.segment({
@@ -281,7 +297,8 @@ async function trainSteps(
         step_time_s: stepTime,
         data_wait_s: dataWaitMs / 1000,
         skipped_samples: skipped,
-        backend: config.dataset_backend,
+        ...(stepSources === null ? {} : { sources: stepSources }),
+        backend: mixture === null ? config.dataset_backend : "mixture",
         gemm,
         brain: config.brain_name,
         ts: new Date().toISOString(),

@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { AiosError } from "../../core/errors.js";
 import { previewSamples } from "../../data/pipeline/sequence-stream.js";
 import { openTokenizer, tokenizerSource } from "../../data/tokenizer/resolve-tokenizer.js";
 import { writeShards } from "../../data/webdataset/write-shards.js";
@@ -37,8 +38,9 @@ export function registerDataCommands(data: Command): void {
       const samples = await previewSamples(backend, training, n, tokenizer);
       for (const [i, sample] of samples.entries()) {
         const text = sample.text.length > 300 ? `${sample.text.slice(0, 300)}…` : sample.text;
+        const from = sample.source === undefined ? "" : `${sample.source}: `;
         process.stdout.write(
-          `[${i + 1}] (${sample.tokens} tokens, ${sample.text.length} chars) ${JSON.stringify(text)}\n`,
+          `[${i + 1}] ${from}(${sample.tokens} tokens, ${sample.text.length} chars) ${JSON.stringify(text)}\n`,
         );
       }
       const stats = backend.stats();
@@ -84,6 +86,15 @@ export function registerDataCommands(data: Command): void {
       command: Command,
     ) => {
       const { training } = await resolveCommandConfig(command);
+      if (training.dataset_mix !== null && training.mix_stopping_strategy === "endless") {
+        throw new AiosError(
+          "CONFIG_INVALID",
+          "--dataset-mix with --mix-stopping-strategy endless never ends, so make-shards cannot write it all",
+          {
+            hint: "pass --mix-stopping-strategy first_exhausted, all_exhausted or all_exhausted_without_replacement",
+          },
+        );
+      }
       const backend = await openBackend(training);
       try {
         const written = await writeShards(backend.iterText({ loop: false }), {

@@ -57,7 +57,8 @@ async function dryRun(plan: RunPlan, tokenizer: Tokenizer, memory: MemoryConfig)
     process.stdout.write(`\n# first ${samples.length} samples from ${backend.description}\n`);
     for (const [i, sample] of samples.entries()) {
       const text = sample.text.length > 200 ? `${sample.text.slice(0, 200)}…` : sample.text;
-      process.stdout.write(`[${i + 1}] (${sample.tokens} tokens) ${JSON.stringify(text)}\n`);
+      const from = sample.source === undefined ? "" : `${sample.source}: `;
+      process.stdout.write(`[${i + 1}] ${from}(${sample.tokens} tokens) ${JSON.stringify(text)}\n`);
     }
     const first = (plan.resumeFrom?.step ?? 0) + 1;
     process.stdout.write(

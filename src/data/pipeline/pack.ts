@@ -1,5 +1,6 @@
 import type { BackendPosition, PackedSequence, StreamPosition } from "../types.js";
 import type { TokenizedSample } from "./samples.js";
+import { SourceTally } from "./source-tally.js";
 
 export interface PackOptions {
   /** Tokens per sequence: `max_seq_len + 1` (inputs are [0, T), labels [1, T]). */
@@ -31,11 +32,32 @@ export async function* packSequences(
     throw new RangeError(`sequence length ${length} < 2`);
   let pending = Int32Array.from(options.from?.carry ?? []);
   let position: BackendPosition = options.from?.backend ?? {};
+  // A mixture's samples name their source; each sequence then says what every source gave.
+  const tally = new SourceTally({ tokens: pending.length, source: options.from?.carry_source });
+  let mixed = options.from?.carry_source !== undefined;
+  const withSources = (sequence: PackedSequence): PackedSequence => {
+    if (!mixed) return sequence;
+    const sources = tally.take(sequence.ids.length);
+    const carrySource = tally.pendingSource();
+    return {
+      ids: sequence.ids,
+      sources,
+      position: Object.defineProperties(
+        {},
+        {
+          ...Object.getOwnPropertyDescriptors(sequence.position),
+          ...(carrySource === undefined
+            ? {}
+            : { carry_source: { value: carrySource, enumerable: true } }),
+        },
+      ) as StreamPosition,
+    };
+  };
 
   const cut = function* (): Generator<PackedSequence> {
     let offset = 0;
     for (; offset + length <= pending.length; offset += length) {
-      yield sequenceAt(pending, offset, length, position);
+      yield withSources(sequenceAt(pending, offset, length, position));
     }
     pending = pending.slice(offset);
   };
@@ -47,11 +69,13 @@ export async function* packSequences(
     joined.set(sample.ids, pending.length);
     pending = joined;
     position = sample.position;
+    if (sample.source !== undefined) mixed = true;
+    tally.add(sample.source, sample.ids.length);
     yield* cut();
   }
   // A lone token predicts nothing: a remainder needs at least an input and a label.
   if (options.keepRemainder && pending.length >= 2) {
-    yield { ids: pending.slice(), position: { backend: position, carry: [] } };
+    yield withSources({ ids: pending.slice(), position: { backend: position, carry: [] } });
   }
 }
 

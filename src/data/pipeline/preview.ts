@@ -7,6 +7,8 @@ export interface SamplePreview {
   readonly text: string;
   /** Tokens of the text under `--model`, without the end of sequence appended in training. */
   readonly tokens: number;
+  /** The mixture source it came from (`--dataset-mix`); absent for one dataset. */
+  readonly source?: string;
 }
 
 /**
@@ -22,12 +24,18 @@ export async function previewSamples(
 ): Promise<SamplePreview[]> {
   const counting = tokenizer ?? (await openTokenizer(config.model, tokenizerSource(config)));
   const texts: string[] = [];
+  const sources: (string | null)[] = [];
   if (n <= 0) return [];
   for await (const text of backend.iterText({ loop: false })) {
     texts.push(text);
+    sources.push(backend.lastSource?.() ?? null);
     // `break` closes the backend's iteration, and with it the open file.
     if (texts.length >= n) break;
   }
   const encoded = await counting.encodeBatch(texts);
-  return texts.map((text, i) => ({ text, tokens: encoded[i]?.length ?? 0 }));
+  return texts.map((text, i) => {
+    const source = sources[i] ?? null;
+    const tokens = encoded[i]?.length ?? 0;
+    return source === null ? { text, tokens } : { text, tokens, source };
+  });
 }

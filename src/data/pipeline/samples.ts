@@ -4,12 +4,15 @@ import type { BackendPosition, DatasetBackend, IterTextOptions } from "../types.
 export interface PositionedSample {
   readonly text: string;
   readonly position: BackendPosition;
+  /** The mixture source it came from (`DatasetBackend.lastSource`); absent for one dataset. */
+  readonly source?: string;
 }
 
 /** A sample's tokens, end-of-text included, with the position after the sample. */
 export interface TokenizedSample {
   readonly ids: ArrayLike<number>;
   readonly position: BackendPosition;
+  readonly source?: string;
 }
 
 /**
@@ -21,6 +24,14 @@ export async function* positionedSamples(
   options: IterTextOptions,
 ): AsyncGenerator<PositionedSample> {
   for await (const text of backend.iterText(options)) {
-    yield { text, position: backend.position() };
+    const source = backend.lastSource?.() ?? null;
+    yield source === null
+      ? { text, position: backend.position() }
+      : { text, position: backend.position(), source };
   }
+}
+
+/** The tokens with the sample's source, when it has one (a single dataset's samples have none). */
+export function withSource(sample: TokenizedSample, source: string | undefined): TokenizedSample {
+  return source === undefined ? sample : { ...sample, source };
 }

@@ -2,7 +2,7 @@ import type { Worker } from "node:worker_threads";
 import { AiosError } from "../../core/errors.js";
 import { startWorker } from "../../core/worker-entry.js";
 import type { TokenizerSpec } from "../tokenizer/tokenizer.js";
-import type { PositionedSample, TokenizedSample } from "./samples.js";
+import { type PositionedSample, type TokenizedSample, withSource } from "./samples.js";
 import type { TokenizeReply, TokenizeRequest } from "./tokenize-protocol.js";
 
 export interface TokenizeInWorkersOptions {
@@ -105,7 +105,7 @@ class TokenizerPool {
       const end = answer.ends[i] ?? start;
       const ids = answer.ids.subarray(start, end);
       start = end;
-      return { ids, position: sample.position };
+      return withSource({ ids, position: sample.position }, sample.source);
     });
   }
 

@@ -1,5 +1,5 @@
 import type { Tokenizer } from "../tokenizer/tokenizer.js";
-import type { PositionedSample, TokenizedSample } from "./samples.js";
+import { type PositionedSample, type TokenizedSample, withSource } from "./samples.js";
 
 /** Characters per call at most, whatever `samplesPerCall` says: long documents go one by one. */
 const BATCH_CHARS = 16 * 1024;
@@ -34,6 +34,6 @@ async function* encodeSamples(
   for (const [i, sample] of batch.entries()) {
     const ids = encoded[i] ?? [];
     ids.push(tokenizer.eosId);
-    yield { ids, position: sample.position };
+    yield withSource({ ids, position: sample.position }, sample.source);
   }
 }
