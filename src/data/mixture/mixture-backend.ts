@@ -192,6 +192,8 @@ export class MixtureBackend implements DatasetBackend {
             );
           }
           this.pass += 1;
+          // Round robin begins each pass at source 0, as the first; a PRNG draws on.
+          if (!this.weighted) this.sampler = this.newSampler(null);
           this.positions = this.positions.map(() => null);
           this.exhausted = this.exhausted.map(() => false);
           for (const cursor of cursors) await cursor.open(null);
