@@ -59,3 +59,56 @@ describe("packSequences", () => {
     expect(second?.position).toEqual({ backend: { index: 2 }, carry: [106, 107, 108] });
   });
 });
+
+describe("packSequences with a mixture's samples", () => {
+  /** The samples of `samplesOf`, sample i from source "even" or "odd". */
+  async function* mixedOf(from = 0): AsyncGenerator<TokenizedSample> {
+    for await (const sample of samplesOf(lengths, from)) {
+      const index = sample.position.index as number;
+      yield { ...sample, source: (index - 1) % 2 === 0 ? "even" : "odd" };
+    }
+  }
+  /** What each source put into a sequence, worked out from the ids (sample i holds i*100 + j). */
+  function expectedCounts(ids: Int32Array, firstOfSample: Set<number>) {
+    const counts: Record<string, { samples: number; tokens: number }> = {};
+    for (const id of ids) {
+      const sample = Math.floor(id / 100);
+      const source = sample % 2 === 0 ? "even" : "odd";
+      const count = counts[source] ?? { samples: 0, tokens: 0 };
+      counts[source] = count;
+      count.tokens += 1;
+      if (id % 100 === 0 && firstOfSample.has(sample)) count.samples += 1;
+    }
+    return counts;
+  }
+
+  it("says what each source put into each sequence: tokens, and samples by their first token", async () => {
+    const sequences = await collect(packSequences(mixedOf(), { length: 5, keepRemainder: true }));
+    const all = new Set(lengths.map((_, i) => i));
+    for (const sequence of sequences)
+      expect(sequence.sources).toEqual(expectedCounts(sequence.ids, all));
+    const total = (source: string) =>
+      sequences.reduce((sum, s) => sum + (s.sources?.[source]?.samples ?? 0), 0);
+    expect(total("even") + total("odd")).toBe(lengths.length);
+  });
+
+  it("counts a checkpoint's carried tokens for their source after a resume, and the samples once", async () => {
+    const straight = await collect(packSequences(mixedOf(), { length: 5 }));
+    for (const [k, sequence] of straight.entries()) {
+      const from = JSON.parse(JSON.stringify(sequence.position));
+      const resumed = await collect(
+        packSequences(mixedOf(from.backend.index), { length: 5, from }),
+      );
+      expect(
+        resumed.map((s) => s.sources),
+        `after sequence ${k}`,
+      ).toEqual(straight.slice(k + 1).map((s) => s.sources));
+    }
+  });
+
+  it("adds nothing for a single dataset's samples", async () => {
+    const sequences = await collect(packSequences(samplesOf(lengths), { length: 5 }));
+    expect(sequences.every((s) => s.sources === undefined)).toBe(true);
+    expect(sequences.every((s) => !("carry_source" in s.position))).toBe(true);
+  });
+});
