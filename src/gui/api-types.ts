@@ -22,6 +22,8 @@ export interface FieldView {
   readonly explain: boolean;
   /** Takes a whole row (long paths and patterns). */
   readonly wide: boolean;
+  /** Edited as rows of source + weight (`--dataset-mix`); the value is still the flag text. */
+  readonly rows: boolean;
 }
 
 export interface SectionView {

@@ -16,7 +16,10 @@ fieldset { border: 1px solid var(--line); border-radius: 6px; padding: .5rem .8r
   display: grid; grid-template-columns: repeat(auto-fill, minmax(11rem, 1fr)); gap: .3rem .8rem; align-content: start; }
 fieldset[hidden] { display: none; }
 legend { font-weight: 600; padding: 0 .3rem; }
-.section-dataset, .section-hf, .section-webdataset { grid-column: 1 / -1; }
+.section-dataset, .section-mixture, .section-hf, .section-webdataset { grid-column: 1 / -1; }
+.mix-rows { display: flex; flex-direction: column; gap: .3rem; align-items: start; }
+.mix-rows-body { display: flex; flex-direction: column; gap: .3rem; width: 100%; }
+.mix-row { display: grid; grid-template-columns: minmax(0, 1fr) 6rem max-content; gap: .4rem; }
 .section-dataset { grid-template-columns: minmax(0, 3fr) minmax(10rem, 1fr); }
 .field { display: flex; flex-direction: column; gap: .15rem; min-width: 0; }
 .field-wide { grid-column: 1 / -1; }

@@ -28,6 +28,12 @@ const SECTIONS: readonly {
     ],
   },
   {
+    id: "mixture",
+    title: "Dataset mixture (instead of one dataset)",
+    backend: null,
+    keys: ["dataset_mix", "mix_stopping_strategy"],
+  },
+  {
     id: "hf",
     title: "Hugging Face Datasets",
     backend: "hf",
@@ -74,6 +80,8 @@ const SECTIONS: readonly {
 ];
 
 const LABELS: Partial<Record<TrainingFieldKey, string>> = {
+  dataset_mix: "Sources and weights",
+  mix_stopping_strategy: "Stopping strategy",
   dataset_file: "Dataset file/dir or URI",
   model: "Tokenizer",
   ascii_only: "ASCII only",
@@ -91,8 +99,12 @@ const LABELS: Partial<Record<TrainingFieldKey, string>> = {
 /** Fields whose help is shown beside them, not only as a tooltip. */
 const EXPLAINED: ReadonlySet<TrainingFieldKey> = new Set(["hf_streaming", "wds_pattern"]);
 
+/** Fields edited as rows of several values. */
+const ROWS: ReadonlySet<TrainingFieldKey> = new Set(["dataset_mix"]);
+
 /** Fields given a whole row: long paths and patterns. */
 const WIDE: ReadonlySet<TrainingFieldKey> = new Set([
+  "dataset_mix",
   "wds_pattern",
   "hf_cache_dir",
   "hf_data_files",
@@ -129,6 +141,7 @@ export function fieldView(key: TrainingFieldKey): FieldView {
     initial,
     explain: EXPLAINED.has(key),
     wide: WIDE.has(key),
+    rows: ROWS.has(key),
   };
 }
 

@@ -132,6 +132,44 @@ describe.skipIf(chromiumMissing !== null)("aios gui in headless Chromium", () =>
     expect(state.training.dataset_backend).toBe("hf");
   });
 
+  it("edits a dataset mixture as rows of source + weight, validated and kept like every field", async () => {
+    const add = page.getByRole("button", { name: "Sources and weights: add a source" });
+    const sources = page.locator(".mix-row");
+    await page.getByLabel("Dataset file/dir or URI").fill("");
+    await add.click();
+    await sources.nth(0).getByLabel("Source").fill("data/a.txt");
+    await sources.nth(0).getByLabel("Weight").fill("0.7");
+    await add.click();
+    await sources.nth(1).getByLabel("Source").fill("wds://s-{0,1}.tar");
+    await sources.nth(1).getByLabel("Weight").fill("-3");
+    expect(await page.locator("#field-dataset_mix").inputValue()).toBe(
+      "data/a.txt=0.7,wds://s-{0,1}.tar=-3",
+    );
+    await page.getByRole("button", { name: "Validate" }).click();
+    await expect
+      .poll(() => page.locator("#error-dataset_mix").textContent(), WAIT)
+      .toContain('source 2 (wds://s-{0,1}.tar): weight "-3" is not a positive number');
+
+    await sources.nth(1).getByLabel("Weight").fill("0.3");
+    expect(await page.locator("#field-dataset_mix").inputValue()).toBe(
+      "data/a.txt=0.7,wds://s-{0,1}.tar=0.3",
+    );
+    await page.getByLabel("Stopping strategy").selectOption("all_exhausted");
+    await saved();
+    await openPage();
+    expect(await sources.count()).toBe(2);
+    expect(await sources.nth(1).getByLabel("Source").inputValue()).toBe("wds://s-{0,1}.tar");
+    expect(await sources.nth(1).getByLabel("Weight").inputValue()).toBe("0.3");
+    expect(await page.getByLabel("Stopping strategy").inputValue()).toBe("all_exhausted");
+
+    // Removing every row leaves no mixture: one dataset again.
+    for (let n = await sources.count(); n > 0; n--)
+      await sources.nth(0).getByRole("button", { name: "Remove" }).click();
+    expect(await page.locator("#field-dataset_mix").inputValue()).toBe("");
+    await page.getByLabel("Stopping strategy").selectOption("endless");
+    await saved();
+  });
+
   it("runs a 2-step training from the page: live metrics, and 2 records in the CLI's JSONL", async () => {
     const logFile = join(dir, "gui-run.jsonl");
     await page.getByLabel("Dataset backend").selectOption("custom");

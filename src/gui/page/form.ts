@@ -1,4 +1,5 @@
 import type { FieldProblem, FieldView, FormValue, FormValues, FormView } from "../api-types.js";
+import { MixRows } from "./mix-rows.js";
 
 type Control = HTMLInputElement | HTMLSelectElement;
 
@@ -10,6 +11,7 @@ type Control = HTMLInputElement | HTMLSelectElement;
 export class TrainingForm {
   private readonly controls = new Map<string, Control>();
   private readonly errors = new Map<string, HTMLElement>();
+  private readonly rowFields = new Map<string, MixRows>();
   private readonly backendSections: { backend: string; element: HTMLElement }[] = [];
 
   constructor(
@@ -52,6 +54,7 @@ export class TrainingForm {
       if (control instanceof HTMLInputElement && control.type === "checkbox")
         control.checked = value === true;
       else control.value = String(value);
+      this.rowFields.get(key)?.load(String(value));
     }
     this.showBackend();
   }
@@ -97,7 +100,9 @@ export class TrainingForm {
     const label = document.createElement("label");
     label.htmlFor = id;
     label.textContent = field.label;
-    const control = this.renderControl(field);
+    const rows = field.rows ? new MixRows(field.label) : null;
+    if (rows !== null) this.rowFields.set(field.key, rows);
+    const control = rows?.control ?? this.renderControl(field);
     control.id = id;
     control.name = field.key;
     control.title = field.help;
@@ -112,7 +117,7 @@ export class TrainingForm {
     error.setAttribute("aria-live", "polite");
     control.setAttribute("aria-describedby", `${help.id} ${error.id}`);
     if (field.kind === "boolean") wrapper.append(control, label, help, error);
-    else wrapper.append(label, control, help, error);
+    else wrapper.append(label, rows?.element ?? control, help, error);
     this.controls.set(field.key, control);
     this.errors.set(field.key, error);
     return wrapper;
