@@ -1,4 +1,4 @@
-import { type FieldSpec, type TrainingFieldKey, trainingFields } from "./fields.js";
+import { type TrainingFieldKey, trainingFields } from "./fields.js";
 import { describeSource, type MixEntry } from "./mix-syntax.js";
 
 const PREFIX = "memory.dataset.";
@@ -58,10 +58,4 @@ export function mixSourceOptions(
   };
   walk(entry, "");
   return options;
-}
-
-/** The flag of a per-source option, for messages (`--hf-split`). */
-export function optionFlag(key: TrainingFieldKey): string {
-  const spec: FieldSpec = trainingFields[key];
-  return `--${spec.flag}`;
 }

@@ -19,7 +19,10 @@ export const PREFETCH_SEQUENCES = 4;
 
 export type SequenceStreamConfig = Pick<TrainingConfig, "model" | "max_seq_len" | "ascii_only"> &
   Partial<
-    Pick<TrainingConfig, "dataset_backend" | "hf_num_workers" | "hf_token_env" | "hf_cache_dir">
+    Pick<
+      TrainingConfig,
+      "dataset_backend" | "dataset_mix" | "hf_num_workers" | "hf_token_env" | "hf_cache_dir"
+    >
   >;
 
 export interface SequenceStreamOptions {
@@ -79,8 +82,12 @@ async function* tokenize(
   given: Tokenizer | undefined,
 ): AsyncGenerator<TokenizedSample> {
   const tokenizer = given ?? (await openTokenizer(config.model, tokenizerSource(config)));
-  // Remote rows can arrive faster than one thread encodes them: the hf backend tokenizes in workers.
-  const workers = config.dataset_backend === "hf" ? (config.hf_num_workers ?? 0) : 0;
+  // Remote rows can arrive faster than one thread encodes them: the hf backend tokenizes in
+  // workers, and so does a mixture with an hf source.
+  const remote =
+    config.dataset_backend === "hf" ||
+    (config.dataset_mix ?? []).some((entry) => entry.uri.startsWith("hf://"));
+  const workers = remote ? (config.hf_num_workers ?? 0) : 0;
   yield* workers > 0
     ? tokenizeInWorkers(samples, { tokenizer: tokenizer.spec, workers })
     : tokenizeSamples(samples, tokenizer);
