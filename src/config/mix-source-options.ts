@@ -59,3 +59,18 @@ export function mixSourceOptions(
   walk(entry, "");
   return options;
 }
+
+/**
+ * `--mix-stopping-strategy` set away from its default without a mixture: it would have no
+ * effect, which must not pass unsaid.
+ */
+export function inertMixWarnings(config: {
+  readonly dataset_mix: readonly MixEntry[] | null;
+  readonly mix_stopping_strategy: string;
+}): string[] {
+  const fallback = trainingFields.mix_stopping_strategy.schema.parse(undefined);
+  if (config.dataset_mix !== null || config.mix_stopping_strategy === fallback) return [];
+  return [
+    `--mix-stopping-strategy (memory.dataset.mix_stopping_strategy) = ${config.mix_stopping_strategy} has no effect without --dataset-mix`,
+  ];
+}

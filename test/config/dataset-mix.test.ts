@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { parseConfigText } from "../../src/config/load-config.js";
+import { inertMixWarnings } from "../../src/config/mix-source-options.js";
 import { formatMixFlag, type MixEntry, parseMixEntries } from "../../src/config/mix-syntax.js";
 import {
   ConfigError,
@@ -158,6 +159,22 @@ describe("a mixture in the training config", () => {
     expect(problemOf({ dataset_mix: '[{"uri": "a.txt", "rank": 1}]' })).toContain(
       "source 1 (a.txt): rank is not a dataset option a source can set",
     );
+  });
+
+  it("says that a stopping strategy without a mixture has no effect", () => {
+    expect(
+      inertMixWarnings(
+        resolveTrainingConfig({ dataset_file: "a.txt", mix_stopping_strategy: "all_exhausted" }),
+      ),
+    ).toEqual([
+      "--mix-stopping-strategy (memory.dataset.mix_stopping_strategy) = all_exhausted has no effect without --dataset-mix",
+    ]);
+    expect(inertMixWarnings(resolveTrainingConfig({ dataset_file: "a.txt" }))).toEqual([]);
+    expect(
+      inertMixWarnings(
+        resolveTrainingConfig({ dataset_mix: "a.txt", mix_stopping_strategy: "all_exhausted" }),
+      ),
+    ).toEqual([]);
   });
 
   it("needs no --dataset-file when a mixture is given", () => {

@@ -203,6 +203,11 @@ describe("data commands with a mixture", () => {
     await writeFile(file, shown.stdout);
     const again = await aios(["config", "show", "--config", file]);
     expect(again.stdout).toBe(shown.stdout);
+    expect(again.stderr).toBe("");
+    const alone = await aios(["config", "show", "--mix-stopping-strategy", "first_exhausted"]);
+    expect(alone.stderr).toContain(
+      "warning: --mix-stopping-strategy (memory.dataset.mix_stopping_strategy) = first_exhausted has no effect without --dataset-mix",
+    );
   });
 });
 
