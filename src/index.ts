@@ -4,7 +4,8 @@
  *
  * - Configuration: `resolveConfig` (defaults < YAML < values), `resolveTrainingConfig`,
  *   `resolveMemoryConfig`, `loadConfigFile`.
- * - Data: `buildBackend` opens the configured dataset backend (custom, hf, webdataset);
+ * - Data: `buildBackend` opens the configured dataset backend (custom, hf, webdataset), or
+ *   the mixture of several (`--dataset-mix`);
  *   `openSequenceStream` turns it into packed token sequences; `previewSamples`, `writeShards`;
  *   `openTokenizer` (any `--model` value: tiktoken encodings, tokenizer.json, Hub model ids).
  * - Training: `trainActV1`, the HRM-ACTV1 trainer behind `aios hrm-hf train-actv1`.

@@ -218,16 +218,16 @@ function mixProblems(config: TrainingConfig, mix: readonly MixEntry[]): ConfigPr
     try {
       resolveMixSource(config, entry, index);
     } catch (error) {
-      const problems_ = error instanceof ConfigError ? error.problems : null;
+      const sourceProblems = error instanceof ConfigError ? error.problems : null;
       problems.push({
         key: "dataset_mix",
         value: entry,
         problem:
-          problems_ === null
+          sourceProblems === null
             ? (error as Error).message
-            : `${describeSource(entry, index)}: ${problems_.map((p) => `${describeField(p.key)} = ${JSON.stringify(p.value ?? null)}: ${p.problem}`).join("; ")}`,
+            : `${describeSource(entry, index)}: ${sourceProblems.map((p) => `${describeField(p.key)} = ${JSON.stringify(p.value ?? null)}: ${p.problem}`).join("; ")}`,
         fix:
-          problems_?.[0]?.fix ??
+          sourceProblems?.[0]?.fix ??
           (error instanceof AiosError && error.hint !== undefined
             ? error.hint
             : "correct that source in --dataset-mix"),
