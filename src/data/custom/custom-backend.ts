@@ -21,6 +21,7 @@ import {
   startOfShuffle,
 } from "./position.js";
 import { readUnit } from "./read-unit.js";
+import { TextStore } from "./text-store.js";
 
 /**
  * Bytes per block of a large file: small enough that a window of blocks mixes many parts of
@@ -31,9 +32,9 @@ export const BLOCK_BYTES = 1024 * 1024;
 /**
  * Bytes of data read together and visited in one permutation: bounds memory (a window's
  * samples, plus the next one read ahead) and sets how far apart two consecutive samples can
- * come from. 32 MiB of short lines is about 300k samples.
+ * come from. 16 MiB of 80-byte lines is about 200k samples, held as UTF-8 in a `TextStore`.
  */
-export const WINDOW_BYTES = 32 * 1024 * 1024;
+export const WINDOW_BYTES = 16 * 1024 * 1024;
 /** Samples held by the shuffle buffer of a file that can only be read from its start (gzip). */
 const STREAM_BUFFER = 8192;
 
@@ -231,7 +232,7 @@ export class CustomBackend implements DatasetBackend {
     let { epoch, window: firstWindow, index: resumeAfter } = from;
     const abort = new AbortController();
     // The next window is read while this one is yielded, so a window change does not stall.
-    let ahead: { epoch: number; window: number; texts: Promise<string[]> } | null = null;
+    let ahead: { epoch: number; window: number; texts: Promise<TextStore> } | null = null;
     let reported = false;
     let failed = false;
     try {
@@ -264,11 +265,11 @@ export class CustomBackend implements DatasetBackend {
               // Awaited when its turn comes; a failure before then must not go unhandled.
               ahead.texts.catch(() => {});
             }
-            const order = epochPermutation(loaded.length, this.seed, epoch, w + 1);
+            const order = epochPermutation(loaded.size, this.seed, epoch, w + 1);
             texts = (function* () {
-              for (const at of order) yield loaded[at] as string;
+              for (const at of order) yield loaded.get(at);
             })();
-            if (skip > loaded.length) this.warnChanged(epoch, w, loaded.length, skip);
+            if (skip > loaded.size) this.warnChanged(epoch, w, loaded.size, skip);
           }
           let index = 0;
           for await (const text of texts) {
@@ -305,8 +306,8 @@ export class CustomBackend implements DatasetBackend {
     window: EpochWindow,
     tally: RowTally | null,
     signal: AbortSignal,
-  ): Promise<string[]> {
-    const texts: string[] = [];
+  ): Promise<TextStore> {
+    const texts = new TextStore();
     for (const u of window.units) {
       const unit = plan.units[u] as ReadUnit;
       const { file, rows } = readUnit(unit, plan.files[unit.file] as FileReading, this.read);
@@ -314,7 +315,7 @@ export class CustomBackend implements DatasetBackend {
         // The consumer stopped: what is left of a window read ahead is never needed.
         if (signal.aborted) return texts;
         if (tally === null ? row.kind === "sample" : !counted(tally, file, row)) {
-          texts.push((row as { text: string }).text);
+          texts.add((row as { text: string }).text);
         }
       }
     }
