@@ -66,6 +66,8 @@ export interface PlanOptions {
 
 /** Files stat'ed at once: a directory of 100k small files must not take one round trip each. */
 const STAT_CONCURRENCY = 64;
+/** Text bytes per gzip byte assumed when filling windows (gzip -6 on prose: about 3-4). */
+const GZIP_TEXT_RATIO = 4;
 /** Bytes read to tell a large file's encoding and, for `.json`, its layout. */
 const HEAD_BYTES = 64 * 1024;
 
@@ -112,7 +114,11 @@ async function planFile(
 ): Promise<{ file: FileReading; units: UnitOfFile[] }> {
   const { size } = fingerprint;
   const whole: FileReading = { file, format: file.format, size, csv: null, headerEnd: 0 };
-  if (size <= options.blockBytes) return { file: whole, units: [{ kind: "file", bytes: size }] };
+  if (size <= options.blockBytes) {
+    // A window is filled by text bytes: a small gzip file counts as the text it likely holds.
+    const bytes = file.gzip ? size * GZIP_TEXT_RATIO : size;
+    return { file: whole, units: [{ kind: "file", bytes }] };
+  }
   if (file.gzip) return { file: whole, units: [{ kind: "stream", bytes: size }] };
   const head = await readHead(file);
   if (head.encoding !== "UTF-8") return { file: whole, units: [{ kind: "stream", bytes: size }] };
