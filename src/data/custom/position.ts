@@ -59,7 +59,7 @@ function otherOrder(from: BackendPosition, description: string, shuffled: boolea
     {
       hint: shuffled
         ? "resume with --shuffle, as the checkpoint was written"
-        : "resume with --no-shuffle if the run read in file order; a run shuffled by an older aios cannot resume its data order: start again without --resume (or with --no-shuffle to continue in file order)",
+        : "if that run read in file order, resume with --no-shuffle; a run shuffled by an older aios cannot continue its order: start again without --resume, or resume with --no-shuffle knowingly (it skips that many samples in file order, not the ones the old order had left)",
     },
   );
 }
