@@ -1,7 +1,7 @@
 /**
  * `npm run bench:generate`: greedy generation speed (tokens/s) of `aios hrm-hf generate` beside
  * the PyTorch package `python/aios_hrm` on the same weights in the same run, for the default
- * model and a larger one. Both run ACT at inference (docs/MODEL.md, Inference) with no KV cache;
+ * model and a larger one. Both run ACT at inference (docs/MODEL.md, Inference); aios keeps a key/value cache per segment, the PyTorch package runs the whole window per token;
  * the timing covers generation only (not loading). Also says whether both chose the same tokens.
  * Prints a table; writes nothing else.
  */

@@ -1,6 +1,7 @@
 import cliProgress from "cli-progress";
 import type { SequenceStreamStats } from "../data/pipeline/sequence-stream.js";
 import type { TrainEvent } from "../train/events.js";
+import { describeGemm } from "../train/gemm-kernel.js";
 import { skippedSamples } from "../train/sequence-feed.js";
 
 export interface ProgressReporter {
@@ -79,7 +80,7 @@ function describe(event: TrainEvent): string | null {
   switch (event.kind) {
     case "start": {
       const { gemm } = event;
-      const engine = gemm.engine === "native" ? `native GEMM (${gemm.library})` : "WASM GEMM";
+      const engine = describeGemm(gemm);
       return (
         (gemm.fallback === null ? "" : `${gemm.fallback}\n`) +
         `${event.resumed ? "resuming" : "training"} ${event.bundleDir}: steps ${event.firstStep}-${event.lastStep}, ` +

@@ -18,6 +18,8 @@ export interface BuildBackendOptions {
   readonly log?: (message: string) => void;
   /** Bytes of each file downloaded into the hf cache, for a progress display. */
   readonly onDownload?: DownloadProgress;
+  /** Bytes of a local file scanned while its record-boundary index is built (custom backend). */
+  readonly onIndexProgress?: (file: string, done: number, total: number) => void;
 }
 
 type BackendKind = TrainingConfig["dataset_backend"];
@@ -39,6 +41,8 @@ const builders: Record<BackendKind, BackendBuilder> = {
       ...ranksOf(config),
       warn: options.warn ?? warnOnStderr,
       notice: options.notice ?? noteOnStderr,
+      log: options.log ?? logOnStderr,
+      onIndexProgress: options.onIndexProgress,
     }),
   hf: (config, options) => {
     if (config.hf_name === null) {

@@ -14,6 +14,12 @@ export function sendJson(res: ServerResponse, status: number, body: unknown): vo
   res.end(text);
 }
 
+/**
+ * Errors about the state of something shared, not the request: a run already going, a store
+ * another process holds. The same request may succeed later (RFC 9110 409 Conflict).
+ */
+const CONFLICT_CODES: ReadonlySet<string> = new Set(["TRAINING", "VECTOR_STORE_BUSY"]);
+
 /** An error as the page shows it: AiosErrors with message and hint, anything else as a bug. */
 export function sendError(res: ServerResponse, error: unknown): void {
   const body: ApiError = isAiosError(error)
@@ -25,7 +31,7 @@ export function sendError(res: ServerResponse, error: unknown): void {
       };
   if (!isAiosError(error))
     process.stderr.write(`aios gui: ${String(error instanceof Error ? error.stack : error)}\n`);
-  const status = !isAiosError(error) ? 500 : error.code === "TRAINING" ? 409 : 400;
+  const status = !isAiosError(error) ? 500 : CONFLICT_CODES.has(error.code) ? 409 : 400;
   sendJson(res, status, { error: body });
 }
 

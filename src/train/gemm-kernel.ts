@@ -41,6 +41,11 @@ export function resolveGemm(
   };
 }
 
+/** How a selection reads in a run's first line: `native GEMM (libopenblas.so.0)`, `WASM GEMM`. */
+export function describeGemm(selection: GemmSelection): string {
+  return selection.engine === "native" ? `native GEMM (${selection.library})` : "WASM GEMM";
+}
+
 /** The WASM backend's own kernels that the native engine replaces, kept to switch back. */
 const originals = new Map<string, tf.KernelConfig>();
 let active: GemmEngine = "wasm";

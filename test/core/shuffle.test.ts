@@ -13,6 +13,14 @@ describe("epochPermutation", () => {
     expect(epochPermutation(100, 1, 0)).not.toEqual(epochPermutation(100, 0, 1));
   });
 
+  it("gives independent orders per stream, stream 0 being the order without one", () => {
+    expect(epochPermutation(500, 42, 3, 0)).toEqual(epochPermutation(500, 42, 3));
+    const streams = [1, 2, 3].map((stream) => epochPermutation(500, 42, 3, stream));
+    expect(streams[0]).not.toEqual(epochPermutation(500, 42, 3));
+    expect(streams[1]).not.toEqual(streams[0]);
+    expect(streams[2]).not.toEqual(streams[1]);
+  });
+
   it("handles 0 and 1 samples", () => {
     expect(epochPermutation(0, 0, 0)).toEqual(new Uint32Array(0));
     expect(epochPermutation(1, 0, 0)).toEqual(new Uint32Array([0]));

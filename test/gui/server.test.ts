@@ -95,6 +95,10 @@ describe("the GUI server", () => {
     const steps = fields.find((f) => f.key === "steps");
     expect(steps?.initial).toBe(String(defaultOf(trainingFields.steps.schema)));
     expect(steps?.help).toBe(trainingFields.steps.help);
+    const gemm = fields.find((f) => f.key === "gemm");
+    expect(gemm?.label).toBe("Compute engine");
+    expect(gemm?.choices).toEqual(["auto", "native", "wasm"]);
+    expect(gemm?.initial).toBe("auto");
     expect(fields.find((f) => f.key === "dataset_backend")?.choices).toEqual([
       "custom",
       "hf",

@@ -72,6 +72,62 @@ describe.skipIf(nativeGemmMissing !== null)("--gemm native against --gemm wasm",
   });
 });
 
+describe.skipIf(nativeGemmMissing !== null)("a trained brain on either engine", () => {
+  it("generate and eval run on --gemm's engine and agree with WASM", async () => {
+    const trained = await runCli(args("used", ["--steps", "2"]));
+    expect(trained.code, trained.stderr).toBe(0);
+    const brain = ["--bundle-dir", join(dir, "brains"), "--brain-name", "used"];
+    const generated = async (engine: string) => {
+      const r = await runCli([
+        "hrm-hf",
+        "generate",
+        ...brain,
+        "--prompt",
+        "ROMEO:",
+        "--max-new-tokens",
+        "8",
+        "--temperature",
+        "0",
+        "--json",
+        "--gemm",
+        engine,
+      ]);
+      expect(r.code, r.stderr).toBe(0);
+      return JSON.parse(r.stdout) as { ids: number[]; segments: number[]; gemm: string };
+    };
+    const wasm = await generated("wasm");
+    const native = await generated("native");
+    expect(wasm.gemm).toBe("wasm");
+    expect(native.gemm).toBe("native");
+    expect(native.ids).toEqual(wasm.ids);
+    expect(native.segments).toEqual(wasm.segments);
+    const evaluated = async (engine: string) => {
+      const r = await runCli([
+        "hrm-hf",
+        "eval",
+        ...brain,
+        "--dataset-file",
+        shakespeare,
+        "--eval-batches",
+        "2",
+        "--batch-size",
+        "2",
+        "--log-file",
+        join(dir, `eval-${engine}.jsonl`),
+        "--json",
+        "--gemm",
+        engine,
+      ]);
+      expect(r.code, r.stderr).toBe(0);
+      return JSON.parse(r.stdout) as { loss: number; tokens: number };
+    };
+    const wasmEval = await evaluated("wasm");
+    const nativeEval = await evaluated("native");
+    expect(nativeEval.tokens).toBe(wasmEval.tokens);
+    expect(Math.abs(nativeEval.loss - wasmEval.loss)).toBeLessThanOrEqual(1e-5 * wasmEval.loss);
+  });
+});
+
 describe("a missing BLAS library", () => {
   it("--gemm auto trains on WASM after one line saying why and how to get the native path", async () => {
     const r = await runCli(args("fallback", ["--steps", "1"]), { env: BOGUS });
@@ -86,6 +142,21 @@ describe("a missing BLAS library", () => {
       await readFile(join(dir, "brains", "fallback", "metadata.json"), "utf8"),
     );
     expect(metadata.sessions[0].gemm).toBe("wasm");
+  });
+
+  it("generate with --gemm native stops with exit 2 naming the fix; auto says why it uses WASM", async () => {
+    const trained = await runCli(args("for-generate", ["--steps", "1", "--gemm", "wasm"]));
+    expect(trained.code, trained.stderr).toBe(0);
+    const generate = ["hrm-hf", "generate", "--bundle-dir", join(dir, "brains")];
+    const prompt = ["--brain-name", "for-generate", "--prompt", "ROMEO:", "--max-new-tokens", "2"];
+    const demanded = await runCli([...generate, ...prompt, "--gemm", "native"], { env: BOGUS });
+    expect(demanded.code).toBe(2);
+    expect(demanded.stderr).not.toMatch(STACK_FRAME);
+    expect(demanded.stderr).toContain("--gemm wasm");
+    const fallback = await runCli([...generate, ...prompt], { env: BOGUS });
+    expect(fallback.code, fallback.stderr).toBe(0);
+    expect(fallback.stderr).toMatch(/^matrix products on WASM:/m);
+    expect(fallback.stderr).toMatch(/tokens\/s, WASM GEMM\)/);
   });
 
   it("--gemm native stops with exit 2 before writing anything, naming the fix", async () => {

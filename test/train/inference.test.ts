@@ -89,6 +89,62 @@ describe("ACT at inference", () => {
   });
 });
 
+describe.each(["rope", "learned", "sinusoidal"] as const)("key/value cache (%s)", (pos) => {
+  it("gives the logits and segments of a fresh forward as the context grows and slides", () => {
+    const a = { ...arch(pos), halt_max_steps: 4 };
+    const layout = paramLayout(a);
+    const params = initialParams(layout, 11);
+    // A Q head that reads the state strongly, so ACT runs a different number of segments for
+    // different contexts: the cache must then run segments earlier calls did not.
+    const qHead = specByName(layout, "q_head.weight");
+    const prng = new Prng(5);
+    for (let i = 0; i < qHead.size; i++) params[qHead.offset + i] = 4 * (prng.uniform() - 0.5);
+    const cached = new HrmInference(a, params);
+    const fresh = new HrmInference(a, params);
+    const stream = Array.from({ length: T + 4 }, (_, i) => (i * 7 + 3) % V);
+    for (let n = 1; n <= stream.length; n++) {
+      // Past the context the window slides: every position moves and the cache starts again.
+      const context = stream.slice(Math.max(0, n - T), n);
+      const got = cached.next(context);
+      fresh.resetCache();
+      const want = fresh.next(context);
+      expect(got.segments, `context of ${n}`).toBe(want.segments);
+      for (let v = 0; v < V; v++) expect(got.logits[v]).toBeCloseTo(want.logits[v] as number, 4);
+    }
+    // The same context again: every segment it runs is cached whole.
+    const last = stream.slice(-T);
+    fresh.resetCache();
+    const again = fresh.next(last).logits;
+    const repeated = cached.next(last).logits;
+    for (let v = 0; v < V; v++) expect(repeated[v]).toBeCloseTo(again[v] as number, 4);
+    // A context that is not the cached one plus tokens (a new prompt) starts again too.
+    const other = [5, 4, 3];
+    fresh.resetCache();
+    expect(Array.from(cached.next(other).logits)).toEqual(Array.from(fresh.next(other).logits));
+    cached.dispose();
+    fresh.dispose();
+  });
+
+  it("runs the segments an earlier, shorter call did not, on every position", () => {
+    const a = { ...arch(pos), halt_max_steps: 4 };
+    const layout = paramLayout(a);
+    const params = initialParams(layout, 12);
+    // q_head.weight is 0 at init, so q = bias: with ACT every call halts after one segment.
+    params[specByName(layout, "q_head.bias").offset] = 1;
+    const cached = new HrmInference(a, params);
+    const fresh = new HrmInference(a, params);
+    const stream = [3, 1, 4, 1, 5, 9];
+    expect(cached.next(stream.slice(0, 3)).segments).toBe(1);
+    // Without ACT the longer context runs all 4: segments 2-4 must run positions 0-2 as well.
+    const longer = cached.next(stream, false);
+    const want = fresh.next(stream, false);
+    expect(longer.segments).toBe(4);
+    for (let v = 0; v < V; v++) expect(longer.logits[v]).toBeCloseTo(want.logits[v] as number, 4);
+    cached.dispose();
+    fresh.dispose();
+  });
+});
+
 describe("generate", () => {
   const a = arch("rope");
   const params = initialParams(paramLayout(a), 9);

@@ -269,7 +269,7 @@ describe("aios hrm-hf train-actv1", () => {
     );
     expect(resumed.code).toBe(2);
     expect(resumed.stderr).toMatch(
-      /the saved data position \{"epoch":0,"index":\d+\} is not a position of the webdataset backend/,
+      /the saved data position \{"epoch":0,"window":\d+,"index":\d+\} is not a position of the webdataset backend/,
     );
     expect(resumed.stderr).not.toMatch(STACK_FRAME);
     expect(resumed.stderr).not.toMatch(/^step \d+/m);

@@ -11,6 +11,7 @@ import { addTrainingOptions, datasetFieldsOnly, type FieldFilter } from "../fiel
 import { openBackend } from "../open-backend.js";
 import { describeData } from "../progress.js";
 import { resolveCommandConfig } from "../resolve-command-config.js";
+import { startGemm } from "../start-gemm.js";
 
 /**
  * Dataset flags as training has them, except `--model`: the brain's own tokenizer reads the
@@ -18,7 +19,7 @@ import { resolveCommandConfig } from "../resolve-command-config.js";
  */
 const evalFields: FieldFilter = (key, spec) =>
   (datasetFieldsOnly(key, spec) && key !== "model") ||
-  ["brain_name", "bundle_dir", "log_file", "eval_batches", "batch_size"].includes(key);
+  ["brain_name", "bundle_dir", "log_file", "eval_batches", "batch_size", "gemm"].includes(key);
 
 export function registerEval(hrm: Command): void {
   const command = hrm
@@ -46,6 +47,7 @@ export function registerEval(hrm: Command): void {
     const log = new MetricsLog(config.log_file);
     await log.open();
     await initTensorflow();
+    startGemm(config.gemm);
     const backend = await openBackend(config);
     const model = new HrmModel(brain.arch, brain.params);
     try {

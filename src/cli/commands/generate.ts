@@ -3,12 +3,14 @@ import type { Command } from "commander";
 import { AiosError } from "../../core/errors.js";
 import { loadTokenizer } from "../../data/tokenizer/tokenizer.js";
 import { loadBrain } from "../../train/brain-file.js";
+import { describeGemm } from "../../train/gemm-kernel.js";
 import { generate } from "../../train/generate.js";
 import { HrmInference } from "../../train/inference.js";
 import { initTensorflow } from "../../train/tf-setup.js";
 import { addTrainingOptions } from "../field-options.js";
 import { numberIn, wholeNumber } from "../option-parsers.js";
 import { resolveCommandConfig } from "../resolve-command-config.js";
+import { startGemm } from "../start-gemm.js";
 
 interface GenerateFlags {
   prompt?: string;
@@ -22,8 +24,12 @@ interface GenerateFlags {
   json?: boolean;
 }
 
-/** The fields that locate a brain: `--brain-name`, `--bundle-dir` (and `--config`'s train:). */
-const brainLocation = (key: string) => key === "brain_name" || key === "bundle_dir";
+/**
+ * The fields that locate a brain (`--brain-name`, `--bundle-dir`, and `--config`'s train:) and
+ * the engine that runs it (`--gemm`).
+ */
+const generateFields = (key: string) =>
+  key === "brain_name" || key === "bundle_dir" || key === "gemm";
 
 export function registerGenerate(hrm: Command): void {
   const command = hrm
@@ -66,13 +72,14 @@ export function registerGenerate(hrm: Command): void {
       [] as string[],
     )
     .option("--json", "print one JSON object: prompt and generated ids, text, segments per token");
-  addTrainingOptions(command, brainLocation);
+  addTrainingOptions(command, generateFields);
   command.action(async (flags: GenerateFlags, cmd: Command) => {
     const { training } = await resolveCommandConfig(cmd, { requireDataset: false });
     const prompt = await promptOf(flags);
     const brain = await loadBrain(training.bundle_dir, training.brain_name);
     const tokenizer = await loadTokenizer(brain.tokenizer);
     await initTensorflow();
+    const gemm = startGemm(training.gemm);
     const model = new HrmInference(brain.arch, brain.params);
     try {
       const started = performance.now();
@@ -101,12 +108,13 @@ export function registerGenerate(hrm: Command): void {
             segments: result.tokens.map((t) => t.segments),
             stop_reason: result.stopReason,
             tokens_per_s: result.tokens.length / seconds,
+            gemm: gemm.engine,
           })}\n`,
         );
       } else {
         process.stdout.write("\n");
         process.stderr.write(
-          `${result.tokens.length} tokens in ${seconds.toFixed(2)} s (${(result.tokens.length / seconds).toFixed(1)} tokens/s), stopped: ${result.stopReason}\n`,
+          `${result.tokens.length} tokens in ${seconds.toFixed(2)} s (${(result.tokens.length / seconds).toFixed(1)} tokens/s, ${describeGemm(gemm)}), stopped: ${result.stopReason}\n`,
         );
       }
     } finally {

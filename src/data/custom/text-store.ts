@@ -2,10 +2,10 @@
 const CHUNK_BYTES = 8 * 1024 * 1024;
 
 /**
- * Samples held in memory for shuffled reading, as UTF-8 in large shared buffers plus 12 bytes
- * of index per sample. For a few hundred MB of text this costs about the file size, where an
- * array of JS strings would cost up to twice that (UTF-16 for non-Latin-1 text) plus tens of
- * bytes of object header per sample — and would not compress like gzip'd inputs either way.
+ * The samples of one shuffle window (see custom-backend.ts), as UTF-8 in large shared buffers
+ * plus 12 bytes of index per sample. A 16 MiB window costs about 16 MB here, where an array of
+ * JS strings would cost up to twice that (UTF-16 for non-Latin-1 text) plus tens of bytes of
+ * object header per sample, and would leave the garbage collector far more to do.
  */
 export class TextStore {
   private readonly chunks: Buffer[] = [];

@@ -46,7 +46,7 @@ export async function* readCsvRows(
       (line) => rejected.push(line),
     );
     try {
-      yield* csvRows(file, options, decoder, records, rejected);
+      yield* csvRows(file, options, delimiter, decoder, records, rejected);
     } finally {
       await records.return(undefined);
     }
@@ -91,6 +91,7 @@ async function readHead(
 async function* csvRows(
   file: DatasetFile,
   options: ReadOptions,
+  delimiter: string,
   decoder: DatasetTextDecoder,
   records: AsyncGenerator<CsvRecord>,
   rejected: number[],
@@ -137,6 +138,7 @@ async function* csvRows(
   }
 
   const name = header[column] ?? String(column);
+  options.onCsvSettled?.({ delimiter, column: name });
   const missing = new Set(options.csv?.naValues ?? []);
   const rowOf = (record: CsvRecord): RowResult => {
     const value = record.fields[column];

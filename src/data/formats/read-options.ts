@@ -26,6 +26,15 @@ export interface ReadOptions {
   readonly csv?: CsvDialect;
   /** `.json` files are one object whose `jsonField` holds the rows (`datasets`' json `field`). */
   readonly jsonField?: string | null;
+  /**
+   * Told the delimiter and the name of the text column a CSV file is read with, once both are
+   * settled (before its first row): the custom backend reads the rest of a large file block by
+   * block with the same, instead of detecting and guessing again from each block.
+   */
+  readonly onCsvSettled?: (settled: {
+    readonly delimiter: string;
+    readonly column: string;
+  }) => void;
 }
 
 export interface TextSampling {

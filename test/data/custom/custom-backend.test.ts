@@ -329,7 +329,7 @@ describe("custom backend: order, epochs and positions", () => {
     const epochs = [three.slice(0, 50), three.slice(50, 100), three.slice(100)];
     for (const epoch of epochs) expect([...epoch].sort()).toEqual([...lines].sort());
     expect(epochs[1]).not.toEqual(epochs[0]);
-    expect(backend.position()).toEqual({ epoch: 2, index: 50 });
+    expect(backend.position()).toEqual({ epoch: 2, window: 0, index: 50 });
   });
 
   it.each([false, true])(
