@@ -240,8 +240,9 @@ describe("MixtureBackend resume", () => {
     const mixture = await open({ dataset_mix: `${custom}=1,${wds}=1` });
     expect(() => mixture.iterText({ from: singleFrom })).toThrow(/not a position of mixture/);
     const mixFrom = (await read(mixture, 2, { loop: true })).positions[1] as BackendPosition;
+    // The custom backend words its own refusal; what matters here is that it refuses.
     expect(() => single.iterText({ from: mixFrom })).toThrow(
-      /not a position of the custom backend/,
+      /^the saved data position \{"mixture"/,
     );
   });
 });
