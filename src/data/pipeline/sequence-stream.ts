@@ -4,6 +4,7 @@
  * the CLI.
  */
 import type { TrainingConfig } from "../../config/training-config.js";
+import { AiosError } from "../../core/errors.js";
 import { openTokenizer, tokenizerSource } from "../tokenizer/resolve-tokenizer.js";
 import type { Tokenizer } from "../tokenizer/tokenizer.js";
 import type { BackendStats, DatasetBackend, PackedSequence, StreamPosition } from "../types.js";
@@ -56,6 +57,15 @@ export function openSequenceStream(
   options: SequenceStreamOptions,
 ): SequenceStream {
   const counts: FilterCounts = { nonAscii: 0 };
+  if (from !== null && "mixture" in from.backend && backend.kind !== "mixture") {
+    throw new AiosError(
+      "CHECKPOINT",
+      `the saved data position was written by a run reading a dataset mixture; this run reads one dataset (${backend.description})`,
+      {
+        hint: "resume with the --dataset-mix (or memory.dataset.mix) the checkpoint was written with, or start again without --resume",
+      },
+    );
+  }
 
   let samples: AsyncIterable<PositionedSample> = positionedSamples(backend, {
     loop: options.loop,

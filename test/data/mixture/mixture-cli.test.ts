@@ -118,7 +118,10 @@ describe("training from a mixture", () => {
     }
     const single = await train("moved", 2, ["--dataset-file", custom, "--resume"]);
     expect(single.code).toBe(2);
-    expect(single.stderr).toContain('aios: the saved data position {"mixture"');
+    expect(single.stderr).toContain(
+      "the saved data position was written by a run reading a dataset mixture; this run reads one dataset",
+    );
+    expect(single.stderr).toContain("--dataset-mix");
     expect(await metricsOf(dir, "moved")).toEqual(before);
   });
 });
