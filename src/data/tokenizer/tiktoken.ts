@@ -1,3 +1,4 @@
+import { o200kEncoder } from "./o200k-encode.js";
 import type { TiktokenSpec, Tokenizer } from "./tokenizer.js";
 
 /**
@@ -27,11 +28,13 @@ const ENCODINGS = {
     module: () => import("gpt-tokenizer/encoding/o200k_base"),
     eos: 199999,
     nVocab: 200019,
+    o200k: true,
   },
   o200k_harmony: {
     module: () => import("gpt-tokenizer/encoding/o200k_harmony"),
     eos: 199999,
     nVocab: 201088,
+    o200k: true,
   },
 } as const;
 
@@ -64,6 +67,13 @@ export async function openTiktoken(spec: TiktokenSpec): Promise<Tokenizer> {
   // Text is data, never control: a literal "<|endoftext|>" in a sample is encoded as ordinary
   // characters (the library would otherwise throw), so only our own EOS ids separate samples.
   const noSpecial = { disallowedSpecial: new Set<string>() };
+  // o200k's split regex is the slowest of the four (docs/BENCHMARKS.md) and gpt-tokenizer's
+  // copy of it differs from tiktoken's on three characters: aios encodes o200k itself, from
+  // the library's rank table.
+  const encodeText =
+    "o200k" in encoding
+      ? o200kEncoder((await import("gpt-tokenizer/bpeRanks/o200k_base")).default)
+      : (text: string) => encode(text, noSpecial);
   return {
     spec,
     name: spec.name,
@@ -71,7 +81,7 @@ export async function openTiktoken(spec: TiktokenSpec): Promise<Tokenizer> {
     padId: encoding.eos,
     vocabSize: encoding.nVocab,
     samplesPerCall: 1,
-    encodeBatch: async (texts) => texts.map((text) => encode(text, noSpecial)),
+    encodeBatch: async (texts) => texts.map(encodeText),
     decode: async (ids) => decode(ids),
   };
 }
