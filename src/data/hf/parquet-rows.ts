@@ -135,7 +135,7 @@ export async function* parquetRowGroups(
 
 /**
  * For a lone text column (a flat STRING or JSON leaf): read options under which hyparquet leaves
- * its values as bytes (`Uint8Array` views of the page, undefined for a null), for the caller to
+ * its values as bytes (`Uint8Array` views of the page; nulls stay null), for the caller to
  * decode with `stringFromBytes` as `exact` would have. Null for any other column.
  */
 function textBytesOptions(
