@@ -32,13 +32,13 @@ const PREFIX = String.raw`[^\r\n\p{L}\p{N}]`;
 /** tiktoken's o200k pattern; global, for splitting a whole text (tests, reference). */
 export const O200K_PATTERN: RegExp = new RegExp(
   [
-    String.raw`${PREFIX}?${UPPERISH}*${LOWERISH}+${CONTRACTION}`,
-    String.raw`${PREFIX}?${UPPERISH}+${LOWERISH}*${CONTRACTION}`,
+    `${PREFIX}?${UPPERISH}*${LOWERISH}+${CONTRACTION}`,
+    `${PREFIX}?${UPPERISH}+${LOWERISH}*${CONTRACTION}`,
     String.raw`\p{N}{1,3}`,
     String.raw` ?[^${WHITE_SPACE}\p{L}\p{N}]+[\r\n/]*`,
     String.raw`[${WHITE_SPACE}]*[\r\n]+`,
-    String.raw`[${WHITE_SPACE}]+(?![^${WHITE_SPACE}])`,
-    String.raw`[${WHITE_SPACE}]+`,
+    `[${WHITE_SPACE}]+(?![^${WHITE_SPACE}])`,
+    `[${WHITE_SPACE}]+`,
   ].join("|"),
   "gu",
 );
