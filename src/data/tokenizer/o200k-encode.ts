@@ -7,7 +7,7 @@ const built = new WeakMap<object, TokenRanks>();
 /**
  * tiktoken's `encode_ordinary` for o200k_base and o200k_harmony (one rank table, one split):
  * ASCII pieces split by `asciiPieceEnd` and looked up from the text's characters, every other
- * piece split by tiktoken's pattern and encoded from its UTF-8. ~3x gpt-tokenizer's speed on
+ * piece split by tiktoken's pattern and encoded from its UTF-8. 2-3x gpt-tokenizer's speed on
  * mostly-ASCII text, and tiktoken's ids where gpt-tokenizer's split differs (`o200k-split.ts`).
  *
  * @param rankTable gpt-tokenizer's o200k rank table (`gpt-tokenizer/bpeRanks/o200k_base`).
