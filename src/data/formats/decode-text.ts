@@ -15,7 +15,8 @@ const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[
  * count, drop or refuse what they touched instead of passing them on silently.
  *
  * `decode(chunk)` returns the text of the chunk up to the last whole character (a character
- * split across chunks is completed by the next one); `end()` returns the rest.
+ * split across chunks is completed by the next one); `end()` returns the rest. A decoder is
+ * used either that way or line by line (`decodeLines`, `endLines`), not both.
  */
 export class DatasetTextDecoder {
   /** Null until the first bytes (enough to tell a byte-order mark) have been seen. */
@@ -30,6 +31,10 @@ export class DatasetTextDecoder {
   private highSurrogate = "";
   /** Line breaks in the text returned so far, for `firstInvalidLine`. */
   private lines = 0;
+  /** `decodeLines` on UTF-16 text: the start of a line whose end has not come yet. */
+  private partialLine = "";
+  /** `decodeLines` on UTF-8: the bytes of a line whose end has not come yet. */
+  private partialBytes: Buffer[] = [];
 
   decode(chunk: Uint8Array): string {
     const view = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
@@ -53,6 +58,97 @@ export class DatasetTextDecoder {
     this.pending = Buffer.alloc(0);
     // Left over at the end: a character cut short, which is invalid.
     return this.text(bytes, true);
+  }
+
+  /**
+   * Appends to `lines` the lines (`\n`-terminated, `\r\n` too, the terminator dropped) that
+   * `chunk` completes: the lines `decode` would give, split as `linesOf` splits them. UTF-8 is
+   * split on its bytes (0x0A is never inside a sequence) and decoded line by line: no string
+   * of the whole chunk, which V8 decodes ~3x slower when it holds one character outside ASCII,
+   * and one-byte strings for the lines that are ASCII. Invalid sequences are recorded as
+   * `decode` records them.
+   */
+  decodeLines(chunk: Uint8Array, lines: string[]): void {
+    let view = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    if (this.encoding === null) {
+      const bytes = this.pending.length === 0 ? view : Buffer.concat([this.pending, view]);
+      if (bytes.length < 4) {
+        this.pending = bytes;
+        return;
+      }
+      this.pending = Buffer.alloc(0);
+      view = this.sniff(bytes);
+    }
+    if (this.encoding !== "UTF-8") this.splitText(this.decode(view), lines);
+    else this.utf8Lines(view, lines);
+  }
+
+  /** After the last `decodeLines`: appends the last line, if the file does not end with one. */
+  endLines(lines: string[]): void {
+    if (this.encoding === null) this.pending = this.sniff(this.pending);
+    if (this.encoding !== "UTF-8") {
+      this.splitText(this.end(), lines);
+      if (this.partialLine !== "") lines.push(stripCr(this.partialLine));
+      this.partialLine = "";
+      return;
+    }
+    // Bytes held back while the encoding was unknown may still hold whole lines.
+    const rest = this.pending;
+    this.pending = Buffer.alloc(0);
+    this.utf8Lines(rest, lines);
+    if (this.partialBytes.length > 0) {
+      const last = Buffer.concat(this.partialBytes);
+      this.partialBytes = [];
+      this.utf8Line(last, 0, last.length, lines);
+    }
+  }
+
+  /**
+   * The lines of UTF-8 that `view` completes; the unfinished last one is kept in `partialBytes`
+   * (a piece per chunk, joined once its end comes: a line longer than many chunks costs no
+   * more than one).
+   */
+  private utf8Lines(view: Buffer, lines: string[]): void {
+    const first = view.indexOf(0x0a);
+    if (first === -1) {
+      if (view.length > 0) this.partialBytes.push(view);
+      return;
+    }
+    if (this.partialBytes.length === 0) this.utf8Line(view, 0, first, lines);
+    else {
+      const head = Buffer.concat([...this.partialBytes, view.subarray(0, first)]);
+      this.partialBytes = [];
+      this.utf8Line(head, 0, head.length, lines);
+    }
+    let start = first + 1;
+    for (let end = view.indexOf(0x0a, start); end !== -1; end = view.indexOf(0x0a, start)) {
+      this.utf8Line(view, start, end, lines);
+      start = end + 1;
+    }
+    if (start < view.length) this.partialBytes.push(view.subarray(start));
+  }
+
+  /** One line of UTF-8, `bytes[start, end)` without its `\n`. */
+  private utf8Line(bytes: Buffer, start: number, end: number, lines: string[]): void {
+    const stop = end > start && bytes[end - 1] === 0x0d ? end - 1 : end;
+    this.lines++;
+    if (!isUtf8(bytes.subarray(start, stop))) {
+      this.invalid = true;
+      this.firstInvalidLine ??= this.lines;
+    }
+    lines.push(bytes.toString("utf8", start, stop));
+  }
+
+  /** Decoded UTF-16 text into lines, the unfinished last one kept for the next text. */
+  private splitText(text: string, lines: string[]): void {
+    let start = 0;
+    for (let end = text.indexOf("\n"); end !== -1; end = text.indexOf("\n", start)) {
+      const line = text.slice(start, end);
+      lines.push(stripCr(start === 0 ? this.partialLine + line : line));
+      if (start === 0) this.partialLine = "";
+      start = end + 1;
+    }
+    this.partialLine += text.slice(start);
   }
 
   private sniff(bytes: Buffer): Buffer {
@@ -151,6 +247,10 @@ function firstInvalidUtf8Line(bytes: Buffer): number {
     breaks++;
     start = end + 1;
   }
+}
+
+function stripCr(line: string): string {
+  return line.endsWith("\r") ? line.slice(0, -1) : line;
 }
 
 function countLineBreaks(text: string): number {

@@ -79,6 +79,56 @@ export function openText(file: DatasetFile, encodingErrors: EncodingErrors): Fil
   return { decoder, chunks: chunks() };
 }
 
+/** Lines of a file read together: those one chunk of its bytes completed. */
+export interface LineBatch {
+  /** 1-based number of the first line. */
+  readonly first: number;
+  /** Without their terminators (`\n` or `\r\n`). */
+  readonly lines: readonly string[];
+}
+
+/**
+ * The file's lines, as `linesOf(openText(file, encodingErrors).chunks)` gives them one by one,
+ * in batches of what each chunk read completes: a reader handles a batch in a plain loop (no
+ * generator hop per line), and UTF-8 is decoded line by line (`DatasetTextDecoder.decodeLines`).
+ * `--encoding-errors strict` refuses the batch holding the first invalid byte, as `openText`
+ * refuses its chunk.
+ */
+export function openLines(
+  file: DatasetFile,
+  encodingErrors: EncodingErrors,
+): { decoder: DatasetTextDecoder; batches: AsyncGenerator<LineBatch> } {
+  const decoder = new DatasetTextDecoder();
+  let number = 1;
+  const batch = (lines: string[]): LineBatch => {
+    if (decoder.invalid && encodingErrors === "strict") {
+      throw invalidEncodingError(file.path, decoder);
+    }
+    const out = { first: number, lines };
+    number += lines.length;
+    return out;
+  };
+  async function* batches(): AsyncGenerator<LineBatch> {
+    const bytes = openBytes(file);
+    try {
+      for await (const chunk of bytes) {
+        const lines: string[] = [];
+        decoder.decodeLines(chunk as Uint8Array, lines);
+        if (lines.length > 0) yield batch(lines);
+      }
+      const lines: string[] = [];
+      decoder.endLines(lines);
+      if (lines.length > 0) yield batch(lines);
+    } catch (error) {
+      throw readError(file, error);
+    } finally {
+      // Reached early by `break` in a consumer (preview, resume): release the file handle now.
+      bytes.destroy();
+    }
+  }
+  return { decoder, batches: batches() };
+}
+
 /** A line of text without its terminator (`\n` or `\r\n`), with its 1-based number. */
 export interface TextLine {
   readonly text: string;

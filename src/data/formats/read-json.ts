@@ -1,7 +1,14 @@
 import type { DatasetFile } from "./dataset-file.js";
 import type { DatasetTextDecoder } from "./decode-text.js";
 import { checkEncoding } from "./encoding-errors.js";
-import { errorMessage, linesOf, openText, readWholeText, type TextLine } from "./open-file.js";
+import {
+  errorMessage,
+  linesOf,
+  openLines,
+  openText,
+  readWholeText,
+  type TextLine,
+} from "./open-file.js";
 import { pickJsonText, usesWholeRow } from "./pick-text.js";
 import type { ReadOptions } from "./read-options.js";
 import type { RowResult } from "./rows.js";
@@ -11,8 +18,44 @@ export async function* readJsonlRows(
   file: DatasetFile,
   options: ReadOptions,
 ): AsyncGenerator<RowResult> {
-  const { decoder, chunks } = openText(file, options.encodingErrors);
-  yield* jsonLineRows(file, linesOf(chunks), decoder, options);
+  for await (const rows of readJsonlRowBlocks(file, options)) yield* rows;
+}
+
+/**
+ * `readJsonlRows`' rows, in blocks (the lines of one chunk read): one generator hop per block
+ * rather than per row, for readers that handle a block in a plain loop.
+ */
+export async function* readJsonlRowBlocks(
+  file: DatasetFile,
+  options: ReadOptions,
+): AsyncGenerator<RowResult[]> {
+  const { decoder, batches } = openLines(file, options.encodingErrors);
+  const rowOf = rowReader(file, decoder, options);
+  for await (const { first, lines } of batches) {
+    const rows: RowResult[] = [];
+    for (let i = 0; i < lines.length; i++) {
+      const row = jsonLineRow(lines[i] as string, first + i, rowOf);
+      if (row !== null) rows.push(row);
+    }
+    if (rows.length > 0) yield rows;
+  }
+}
+
+/** One line of JSON Lines as a row; null for a blank line, which is no row. */
+function jsonLineRow(
+  text: string,
+  number: number,
+  rowOf: (row: unknown, where: string) => RowResult,
+): RowResult | null {
+  if (text.trim() === "") return null;
+  const where = `line ${number}`;
+  let row: unknown;
+  try {
+    row = JSON.parse(text);
+  } catch (error) {
+    return { kind: "bad", reason: "malformed JSON", where, detail: errorMessage(error) };
+  }
+  return rowOf(row, where);
 }
 
 /**
@@ -74,16 +117,8 @@ async function* jsonLineRows(
 ): AsyncGenerator<RowResult> {
   const rowOf = rowReader(file, decoder, options);
   for await (const line of lines) {
-    if (line.text.trim() === "") continue;
-    const where = `line ${line.number}`;
-    let row: unknown;
-    try {
-      row = JSON.parse(line.text);
-    } catch (error) {
-      yield { kind: "bad", reason: "malformed JSON", where, detail: errorMessage(error) };
-      continue;
-    }
-    yield rowOf(row, where);
+    const row = jsonLineRow(line.text, line.number, rowOf);
+    if (row !== null) yield row;
   }
 }
 

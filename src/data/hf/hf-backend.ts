@@ -7,7 +7,7 @@ import type { DatasetFile } from "../formats/dataset-file.js";
 import type { EncodingErrors } from "../formats/encoding-errors.js";
 import { TEXT_FIELDS } from "../formats/pick-text.js";
 import { oncePerKey, type ReadOptions } from "../formats/read-options.js";
-import { readRows } from "../formats/read-rows.js";
+import { readRowBlocks } from "../formats/read-rows.js";
 import { RowTally } from "../formats/row-tally.js";
 import { emptyText, type RowResult } from "../formats/rows.js";
 import type { RetryOptions } from "../http/fetch-retrying.js";
@@ -24,6 +24,7 @@ import { cachedSplit, type DownloadProgress, hfCacheRoot } from "./hf-cache.js";
 import { type HfPosition, parseHfPosition } from "./hf-position.js";
 import { httpRangeBuffer } from "./http-range-buffer.js";
 import { type HubClient, hubClient } from "./hub-client.js";
+import { stringFromBytes } from "./parquet-json.js";
 import { parquetRowText } from "./parquet-row-text.js";
 import { parquetRowGroups } from "./parquet-rows.js";
 import {
@@ -479,7 +480,10 @@ export class HfBackend implements DatasetBackend {
     if (summary !== null) this.options.warn(summary);
   }
 
-  /** The rows of a file from `firstRow` on, in blocks: a parquet row group, or `LINE_BLOCK` lines. */
+  /**
+   * The rows of a file from `firstRow` on, in blocks: `TEXT_BLOCK` rows of a parquet text
+   * column, a row group of other parquet, what `readRowBlocks` hands on of other formats.
+   */
   private async *rowBlocks(file: HfDataFile, firstRow: number): AsyncGenerator<RowBlock> {
     const textField = this.options.textField;
     if (file.format === "parquet") {
@@ -514,31 +518,46 @@ export class HfBackend implements DatasetBackend {
           };
           continue;
         }
-        // The values become the rows in place: no second array per row group. A string is its
-        // own row; anything else (not UTF-8, not a string) is judged as a row of that column.
-        const { column } = group;
-        const results = group.values as Row[];
-        for (let i = 0; i < results.length; i++) {
-          const value: unknown = results[i];
+        // A string is its own row; anything else (not UTF-8, not a string) is judged as a row
+        // of that column.
+        const { column, values, undecoded } = group;
+        const row = (value: unknown, index: number): Row => {
           if (typeof value !== "string")
-            results[i] = parquetRowText({ [column]: value }, schema, start + i, options);
-          else if (isBlank(value)) results[i] = emptyText;
+            return parquetRowText({ [column]: value }, schema, index, options);
+          return isBlank(value) ? emptyText : value;
+        };
+        if (!undecoded) {
+          // The values become the rows in place: no second array per row group.
+          const results = values as Row[];
+          for (let i = 0; i < results.length; i++) results[i] = row(results[i], start + i);
+          yield { start, results };
+          continue;
         }
-        yield { start, results };
+        // Text still as bytes: decoded a block at a time, as the rows are consumed.
+        for (let from = 0; from < values.length; from += TEXT_BLOCK) {
+          const to = Math.min(from + TEXT_BLOCK, values.length);
+          const results: Row[] = new Array(to - from);
+          for (let i = from; i < to; i++) {
+            // hyparquet places nulls after decoding: only the bytes of a value are decoded.
+            const value = values[i];
+            results[i - from] = row(
+              value instanceof Uint8Array ? stringFromBytes(value) : value,
+              start + i,
+            );
+            values[i] = undefined; // the page's bytes go with the last view of them
+          }
+          yield { start: start + from, results };
+        }
       }
       return;
     }
     let row = 0;
-    let block: RowBlock = { start: firstRow, results: [] };
-    for await (const result of readRows(this.lineFile(file), this.read)) {
-      if (row++ < firstRow) continue;
-      block.results.push(result);
-      if (block.results.length === LINE_BLOCK) {
-        yield block;
-        block = { start: row, results: [] };
-      }
+    for await (const results of readRowBlocks(this.lineFile(file), this.read)) {
+      const skip = Math.max(0, firstRow - row);
+      if (skip < results.length)
+        yield { start: row + skip, results: skip === 0 ? results : results.slice(skip) };
+      row += results.length;
     }
-    if (block.results.length > 0) yield block;
   }
 
   /** A jsonl/json/csv/txt file as the custom backend's readers take it, its bytes from disk or HTTP. */
@@ -611,8 +630,8 @@ function isSpace(c: number): boolean {
   );
 }
 
-/** Rows of a line format (jsonl/csv/txt) handed on together. */
-const LINE_BLOCK = 256;
+/** Rows of parquet text decoded and handed on together. */
+const TEXT_BLOCK = 256;
 
 function displayFile(file: HfDataFile): DatasetFile {
   return { path: file.location, format: "text", gzip: file.gzip };

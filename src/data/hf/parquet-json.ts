@@ -44,7 +44,11 @@ export class InvalidUtf8 {
 const strictUtf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 const lenientUtf8 = new TextDecoder("utf-8", { ignoreBOM: true });
 
-function stringFromBytes(bytes: Uint8Array | undefined): string | InvalidUtf8 | undefined {
+/**
+ * A STRING or JSON leaf's value as `exactReadOptions` reads it: its text, or `InvalidUtf8` when
+ * its bytes are not UTF-8; undefined for a null.
+ */
+export function stringFromBytes(bytes: Uint8Array | undefined): string | InvalidUtf8 | undefined {
   if (bytes === undefined) return undefined;
   try {
     return strictUtf8.decode(bytes);
@@ -113,6 +117,15 @@ function leafOf(element: SchemaElement): Leaf {
 const READ_RAW = new Set(["decimal", "date", "time", "timestamp", "binary", "interval"]);
 
 /**
+ * Whether `exactReadOptions` reads the leaf `element` as text (`stringFromBytes`): STRING, ENUM
+ * and JSON leaves, not UUID ones.
+ */
+export function readAsText(element: SchemaElement): boolean {
+  const leaf = leafOf(element);
+  return leaf.kind === "json" || (leaf.kind === "string" && element.logical_type?.type !== "UUID");
+}
+
+/**
  * Read options for `parquetReadObjects` that hand `rowJson` what it needs: the metadata with the
  * annotations of `READ_RAW` leaves removed and JSON and ENUM leaves read as strings (both are
  * UTF-8 text by the spec), byte arrays without a text annotation as bytes, INT96 and strings
@@ -129,7 +142,7 @@ export function exactReadOptions(
       const { converted_type: _c, logical_type: _l, ...raw } = element;
       return raw;
     }
-    if (leaf.kind === "json" || (leaf.kind === "string" && element.logical_type?.type !== "UUID")) {
+    if (readAsText(element)) {
       return { ...element, converted_type: "UTF8", logical_type: { type: "STRING" } };
     }
     return element;

@@ -12,7 +12,7 @@ import { compressors as pureJsCompressors } from "hyparquet-compressors";
 import { ZSTDDecoder } from "zstddec";
 import { AiosError } from "../../core/errors.js";
 import { TEXT_FIELDS } from "../formats/pick-text.js";
-import { exactReadOptions } from "./parquet-json.js";
+import { exactReadOptions, readAsText } from "./parquet-json.js";
 
 /**
  * Page decompressors: hyparquet-compressors' set (Brotli, LZ4, Snappy in WASM), with Node's
@@ -55,6 +55,13 @@ export type ParquetRowGroup = (
       readonly column: string;
       /** Decoded for the caller, which may rewrite them in place. */
       readonly values: unknown[];
+      /**
+       * True when `values` are still the column's bytes (a text column): `stringFromBytes` of
+       * each is its value. Decoding them row by row, as the rows are consumed, keeps one row
+       * group's strings from all being alive at once (the young generation's copying of them
+       * was the garbage collector's main cost).
+       */
+      readonly undecoded: boolean;
     }
   | { readonly start: number; readonly column: null; readonly rows: Record<string, unknown>[] }
 ) & {
@@ -80,6 +87,7 @@ export async function* parquetRowGroups(
   const columns = textColumns(schema, options);
   const ranges = rowGroupRanges(metadata, options.fromRow);
   const exact = exactReadOptions(metadata);
+  const textBytes = textBytesOptions(metadata, schema, exact, columns);
   const prefetched = new PrefetchingBuffer(file);
   const regionOf = (group: number) => chunkRegion(metadata, group, columns);
   const first = ranges[0];
@@ -100,7 +108,8 @@ export async function* parquetRowGroups(
           ? {
               start: range.start,
               column,
-              values: await columnValues(prefetched, exact, column, range),
+              values: await columnValues(prefetched, textBytes?.options ?? exact, column, range),
+              undecoded: textBytes !== null,
               schema,
             }
           : {
@@ -122,6 +131,31 @@ export async function* parquetRowGroups(
     prefetched.drop(regionOf(range.group));
     yield group;
   }
+}
+
+/**
+ * For a lone text column (a flat STRING or JSON leaf): read options under which hyparquet leaves
+ * its values as bytes (`Uint8Array` views of the page; nulls stay null), for the caller to
+ * decode with `stringFromBytes` as `exact` would have. Null for any other column.
+ */
+function textBytesOptions(
+  metadata: FileMetaData,
+  schema: SchemaTree,
+  exact: ReturnType<typeof exactReadOptions>,
+  columns: readonly string[] | null,
+): { options: ReturnType<typeof exactReadOptions> } | null {
+  if (columns?.length !== 1) return null;
+  const node = schema.children.find((child) => child.element.name === columns[0]);
+  if (node === undefined || node.children.length > 0 || !readAsText(node.element)) return null;
+  const at = metadata.schema.indexOf(node.element);
+  if (at < 0) return null;
+  const base: FileMetaData = exact.metadata ?? metadata;
+  const rawSchema = base.schema.map((element, i) => {
+    if (i !== at) return element;
+    const { converted_type: _c, logical_type: _l, ...raw } = element;
+    return raw;
+  });
+  return { options: { ...exact, metadata: { ...base, schema: rawSchema } } };
 }
 
 /** The values of one flat column for the rows of `range`, page by page as hyparquet decodes them. */

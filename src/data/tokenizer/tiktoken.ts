@@ -1,3 +1,4 @@
+import { o200kEncoder } from "./o200k-encode.js";
 import type { TiktokenSpec, Tokenizer } from "./tokenizer.js";
 
 /**
@@ -27,11 +28,13 @@ const ENCODINGS = {
     module: () => import("gpt-tokenizer/encoding/o200k_base"),
     eos: 199999,
     nVocab: 200019,
+    o200k: true,
   },
   o200k_harmony: {
     module: () => import("gpt-tokenizer/encoding/o200k_harmony"),
     eos: 199999,
     nVocab: 201088,
+    o200k: true,
   },
 } as const;
 
@@ -60,17 +63,32 @@ export function tiktokenName(value: string): TiktokenName | null {
 
 export async function openTiktoken(spec: TiktokenSpec): Promise<Tokenizer> {
   const encoding = ENCODINGS[spec.name];
-  const { encode, decode } = await encoding.module();
-  // Text is data, never control: a literal "<|endoftext|>" in a sample is encoded as ordinary
-  // characters (the library would otherwise throw), so only our own EOS ids separate samples.
-  const noSpecial = { disallowedSpecial: new Set<string>() };
-  return {
+  const common = {
     spec,
     name: spec.name,
     eosId: encoding.eos,
     padId: encoding.eos,
     vocabSize: encoding.nVocab,
     samplesPerCall: 1,
+  };
+  if ("o200k" in encoding) {
+    // o200k's split regex is the slowest of the four (docs/BENCHMARKS.md) and gpt-tokenizer's
+    // copy of it differs from tiktoken's on three characters: aios encodes o200k itself, from
+    // the library's rank table. The library's encoder (~200 ms to build) is loaded only to
+    // decode, the first time something does.
+    const encode = o200kEncoder((await import("gpt-tokenizer/bpeRanks/o200k_base")).default);
+    return {
+      ...common,
+      encodeBatch: async (texts) => texts.map(encode),
+      decode: async (ids) => (await encoding.module()).decode(ids),
+    };
+  }
+  const { encode, decode } = await encoding.module();
+  // Text is data, never control: a literal "<|endoftext|>" in a sample is encoded as ordinary
+  // characters (the library would otherwise throw), so only our own EOS ids separate samples.
+  const noSpecial = { disallowedSpecial: new Set<string>() };
+  return {
+    ...common,
     encodeBatch: async (texts) => texts.map((text) => encode(text, noSpecial)),
     decode: async (ids) => decode(ids),
   };

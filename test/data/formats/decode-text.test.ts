@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { DatasetTextDecoder, decodeBytes } from "../../../src/data/formats/decode-text.js";
+import { linesOf } from "../../../src/data/formats/open-file.js";
 
 const BOM = {
   "UTF-8": [0xef, 0xbb, 0xbf],
@@ -131,6 +132,55 @@ describe("DatasetTextDecoder", () => {
           expect(decoder.firstInvalidLine).toBe(before.split("\n").length);
         },
       ),
+    );
+  });
+
+  it("decodes line by line exactly the lines and invalid bytes of decode + linesOf (property)", async () => {
+    // Lines of letters, non-ASCII and emoji, ended by \n, \r\n or a lone \r, with bytes that
+    // are not UTF-8 among them; in every encoding, with and without a mark; cut anywhere.
+    const piece = fc.oneof(
+      fc.string({ unit: "grapheme", maxLength: 8 }),
+      fc.constantFrom("\n", "\r\n", "\r", "\n\n", " é😀", "\uFFFD"),
+    );
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(piece, { maxLength: 12 }),
+        fc.constantFrom("UTF-8", "UTF-16LE", "UTF-16BE", "plain UTF-8"),
+        fc.array(fc.constantFrom(0x80, 0xc3, 0xe9, 0xff), { maxLength: 2 }),
+        fc.array(fc.nat(), { maxLength: 6 }),
+        async (pieces, encoding, bad, rawCuts) => {
+          let bytes =
+            encoding === "plain UTF-8"
+              ? Buffer.from(pieces.join(""))
+              : encode(pieces.join(""), encoding as keyof typeof BOM);
+          if (encoding.includes("UTF-8") && bad.length > 0) {
+            const at = (rawCuts[0] ?? 0) % (bytes.length + 1);
+            bytes = Buffer.concat([bytes.subarray(0, at), Buffer.from(bad), bytes.subarray(at)]);
+          }
+          const cuts = [...new Set(rawCuts.map((cut) => cut % (bytes.length + 1)))].sort(
+            (a, b) => a - b,
+          );
+          const chunks = [...cuts, bytes.length].map((cut, i) =>
+            bytes.subarray(i === 0 ? 0 : (cuts[i - 1] as number), cut),
+          );
+          const byText = new DatasetTextDecoder();
+          async function* texts(): AsyncGenerator<string> {
+            for (const chunk of chunks) yield byText.decode(chunk);
+            yield byText.end();
+          }
+          const expected: string[] = [];
+          for await (const line of linesOf(texts())) expected.push(line.text);
+          const byLine = new DatasetTextDecoder();
+          const lines: string[] = [];
+          for (const chunk of chunks) byLine.decodeLines(chunk, lines);
+          byLine.endLines(lines);
+          expect(lines).toEqual(expected);
+          expect(byLine.encoding).toBe(byText.encoding);
+          expect(byLine.invalid).toBe(byText.invalid);
+          expect(byLine.firstInvalidLine).toBe(byText.firstInvalidLine);
+        },
+      ),
+      { seed: 23, numRuns: 2_000 },
     );
   });
 });

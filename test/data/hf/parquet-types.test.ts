@@ -26,17 +26,20 @@ async function textsOf(
   schema: readonly SchemaElement[],
   textField: string | null = null,
   encodingErrors: EncodingErrors = "skip",
+  layout: { rowGroupSize?: number; pageSize?: number } = {},
 ): Promise<{
   texts: string[];
   warnings: string[];
   notices: string[];
   badRows: Record<string, number>;
   repaired: Record<string, number>;
+  skipped: Record<string, number>;
 }> {
   const dir = join(root, `repo-${repos++}`);
   const bytes = parquetWriteBuffer({
     columnData: columns as ColumnSource[],
     schema: [{ name: "root", num_children: topLevel(schema) }, ...schema],
+    ...layout,
   });
   await put(join(dir, "data", "train-00000-of-00001.parquet"), new Uint8Array(bytes));
   const warnings: string[] = [];
@@ -55,8 +58,8 @@ async function textsOf(
   });
   const texts: string[] = [];
   for await (const text of backend.iterText()) texts.push(text);
-  const { badRows, repaired = {} } = backend.stats();
-  return { texts, warnings, notices, badRows, repaired };
+  const { badRows, repaired = {}, skipped } = backend.stats();
+  return { texts, warnings, notices, badRows, repaired, skipped };
 }
 
 /** Top-level columns of a flattened schema (children counted through `num_children`). */
@@ -397,5 +400,47 @@ describe("parquet strings whose bytes are not UTF-8 follow --encoding-errors", (
     expect((failure as AiosError).message).toMatch(
       /train-00000-of-00001\.parquet row 1 holds a string whose bytes are not valid UTF-8/,
     );
+  });
+});
+
+describe("a parquet text column is read row by row as its strings are decoded", () => {
+  // Rows cut across row groups, pages and the backend's blocks of 256, with nulls, blank and
+  // non-ASCII texts, in every annotation read as text, plain and dictionary-encoded.
+  const data = Array.from({ length: 1_300 }, (_, i) =>
+    i % 7 === 3 ? null : i % 7 === 5 ? " \t " : `row ${i % 400} é ünïcödé 😀`,
+  );
+  const kept = data.filter((text): text is string => text !== null && text.trim() !== "");
+  const annotations: Array<[string, Omit<SchemaElement, "name">]> = [
+    ["UTF8", { type: "BYTE_ARRAY", converted_type: "UTF8" }],
+    ["STRING", { type: "BYTE_ARRAY", logical_type: { type: "STRING" } }],
+    ["JSON", { type: "BYTE_ARRAY", converted_type: "JSON" }],
+  ];
+
+  it.each(annotations)("%s: every text in order, nulls bad, blanks skipped", async (_, element) => {
+    for (const encoding of ["PLAIN", "RLE_DICTIONARY"] as const) {
+      // hyparquet-writer serializes a JSON column's values itself.
+      const values = data.map((text) =>
+        text === null || element.converted_type === "JSON" ? text : utf8(text),
+      );
+      const read = await textsOf(
+        [{ name: "text", data: values, encoding }],
+        [opt("text", element)],
+        null,
+        "skip",
+        { rowGroupSize: 500, pageSize: 4_096 },
+      );
+      // A JSON value is its JSON text: a blank string's is not blank.
+      const expected =
+        element.converted_type === "JSON"
+          ? data.filter((text) => text !== null).map((text) => JSON.stringify(text))
+          : kept;
+      expect(read.texts, encoding).toEqual(expected);
+      expect(read.badRows).toEqual({ "non-string value": data.filter((t) => t === null).length });
+      expect(read.skipped).toEqual(
+        element.converted_type === "JSON"
+          ? {}
+          : { "empty text": data.filter((t) => t !== null && t.trim() === "").length },
+      );
+    }
   });
 });

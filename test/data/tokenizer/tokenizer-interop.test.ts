@@ -5,11 +5,14 @@
  * text; the tiktoken encodings must do the same against Python's `tiktoken`, whose rank files
  * are rebuilt from aios's own tables (tiktoken checks them against OpenAI's SHA-256). A Hub
  * model repo served by the test server is read by `Tokenizer.from_pretrained` and by aios alike.
+ * aios encodes o200k with its own split (o200k-split.ts): those two encodings are also compared
+ * on random text of many scripts, spaces, digits and contractions.
  */
 import { spawn } from "node:child_process";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openTokenizer } from "../../../src/data/tokenizer/resolve-tokenizer.js";
 import type { Tokenizer } from "../../../src/data/tokenizer/tokenizer.js";
@@ -20,6 +23,7 @@ import {
   writeTiktokenCache,
 } from "../../helpers/python-tokenizers.js";
 import { pythonWith } from "../../helpers/python-venv.js";
+import { splitText } from "../../helpers/split-text.js";
 import { SHARED_DATASETS } from "../fixtures.js";
 
 const python = pythonWith("tokenizers", ["tokenizers", "tiktoken"], "tokenizers, tiktoken");
@@ -35,6 +39,9 @@ const TIKTOKEN_NAMES = [
   "o200k_base",
   "o200k_harmony",
 ];
+/** The encodings aios splits itself, and the random texts they are also compared on. */
+const OWN_SPLIT = ["o200k_base", "o200k_harmony"];
+const RANDOM_TEXTS = fc.sample(splitText(), { seed: 15, numRuns: 5_000 });
 
 /** `python - LINES_JSON OUT_JSON SPEC…`: ids and decoded text of every line, per tokenizer. */
 const ENCODE_SCRIPT = `
@@ -70,6 +77,7 @@ describe.skipIf(!python.ok)("tokenizers against Python's tokenizers and tiktoken
   let hub: HubServer;
   let lines: string[];
   let reference: Record<string, Reference>;
+  let randomReference: Record<string, Reference>;
   const hfEnv = () => ({
     HF_ENDPOINT: hub.endpoint,
     HF_HOME: join(root, "hf-home"),
@@ -89,8 +97,6 @@ describe.skipIf(!python.ok)("tokenizers against Python's tokenizers and tiktoken
     });
     await writeTiktokenCache(join(root, "tiktoken-cache"));
     lines = (await readFile(join(WIKITEXT, "test.txt"), "utf8")).split("\n");
-    const linesFile = join(root, "lines.json");
-    await writeFile(linesFile, JSON.stringify(lines));
     const specs = [
       ...TRAINED_KINDS.map((kind) => `file=${join(root, "trained", kind, "tokenizer.json")}`),
       "hub=aios-test/wikitext-wordpiece",
@@ -98,7 +104,24 @@ describe.skipIf(!python.ok)("tokenizers against Python's tokenizers and tiktoken
       // same ranks, pattern and <|endoftext|> from the .tiktoken file this test can rebuild.
       ...TIKTOKEN_NAMES.map((name) => `tiktoken=${name}`),
     ];
-    const outFile = join(root, "reference.json");
+    reference = await pythonReference(python.python, lines, specs);
+    randomReference = await pythonReference(
+      python.python,
+      RANDOM_TEXTS,
+      OWN_SPLIT.map((name) => `tiktoken=${name}`),
+    );
+  }, 600_000);
+
+  /** Python's ids and decoded text of each of `texts`, per spec (`ENCODE_SCRIPT`). */
+  async function pythonReference(
+    interpreter: string,
+    texts: readonly string[],
+    specs: readonly string[],
+  ): Promise<Record<string, Reference>> {
+    const dir = await mkdtemp(join(root, "reference-"));
+    const linesFile = join(dir, "lines.json");
+    await writeFile(linesFile, JSON.stringify(texts));
+    const outFile = join(dir, "reference.json");
     const env: NodeJS.ProcessEnv = {
       ...process.env,
       TIKTOKEN_CACHE_DIR: join(root, "tiktoken-cache"),
@@ -109,7 +132,7 @@ describe.skipIf(!python.ok)("tokenizers against Python's tokenizers and tiktoken
     }
     // The server answers this child process from this one's event loop: run it asynchronously.
     const run = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
-      const child = spawn(python.python, ["-c", ENCODE_SCRIPT, linesFile, outFile, ...specs], {
+      const child = spawn(interpreter, ["-c", ENCODE_SCRIPT, linesFile, outFile, ...specs], {
         env,
       });
       let stderr = "";
@@ -119,8 +142,8 @@ describe.skipIf(!python.ok)("tokenizers against Python's tokenizers and tiktoken
       child.on("close", (code) => resolve({ code, stderr }));
     });
     if (run.code !== 0) throw new Error(`the Python reference failed: ${run.stderr}`);
-    reference = JSON.parse(await readFile(outFile, "utf8"));
-  }, 600_000);
+    return JSON.parse(await readFile(outFile, "utf8"));
+  }
 
   afterAll(async () => {
     await hub?.close();
@@ -128,10 +151,14 @@ describe.skipIf(!python.ok)("tokenizers against Python's tokenizers and tiktoken
   });
 
   /** Lines whose ids or decoded text differ from Python's, at most 3, for the message. */
-  async function mismatches(tokenizer: Tokenizer, ref: Reference): Promise<string[]> {
-    const ours = await tokenizer.encodeBatch(lines);
+  async function mismatches(
+    tokenizer: Tokenizer,
+    ref: Reference,
+    texts: readonly string[] = lines,
+  ): Promise<string[]> {
+    const ours = await tokenizer.encodeBatch(texts);
     const wrong: string[] = [];
-    for (const [i, line] of lines.entries()) {
+    for (const [i, line] of texts.entries()) {
       const ids = ours[i] ?? [];
       const expected = ref.ids[i] ?? [];
       const text = await tokenizer.decode(expected);
@@ -179,4 +206,13 @@ describe.skipIf(!python.ok)("tokenizers against Python's tokenizers and tiktoken
       expect(tokenizer.vocabSize).toBe(ref.vocab);
     },
   );
+
+  it.each(OWN_SPLIT)("%s matches tiktoken on random text of many scripts", async (name) => {
+    const ref = randomReference[`tiktoken=${name}`] as Reference;
+    const tokenizer = await openTokenizer(name, { tokenEnv: "HF_TOKEN", cacheDir: null });
+    expect(RANDOM_TEXTS.some((text) => [...text].some((char) => char.charCodeAt(0) > 127))).toBe(
+      true,
+    );
+    expect(await mismatches(tokenizer, ref, RANDOM_TEXTS)).toEqual([]);
+  });
 });
