@@ -1,4 +1,7 @@
-import { o200kEncoder } from "./o200k-encode.js";
+import { CL100K_SPLIT } from "./cl100k-split.js";
+import { O200K_SPLIT } from "./o200k-split.js";
+import { R50K_SPLIT } from "./r50k-split.js";
+import { tiktokenEncoder } from "./tiktoken-encode.js";
 import type { TiktokenSpec, Tokenizer } from "./tokenizer.js";
 
 /**
@@ -8,33 +11,47 @@ import type { TiktokenSpec, Tokenizer } from "./tokenizer.js";
  * tiktoken check their SHA-256).
  */
 const ENCODINGS = {
-  gpt2: { module: () => import("gpt-tokenizer/encoding/r50k_base"), eos: 50256, nVocab: 50257 },
+  gpt2: {
+    module: () => import("gpt-tokenizer/encoding/r50k_base"),
+    ranks: () => import("gpt-tokenizer/bpeRanks/r50k_base"),
+    split: R50K_SPLIT,
+    eos: 50256,
+    nVocab: 50257,
+  },
   p50k_base: {
     module: () => import("gpt-tokenizer/encoding/p50k_base"),
+    ranks: () => import("gpt-tokenizer/bpeRanks/p50k_base"),
+    split: R50K_SPLIT,
     eos: 50256,
     nVocab: 50281,
   },
   p50k_edit: {
     module: () => import("gpt-tokenizer/encoding/p50k_edit"),
+    ranks: () => import("gpt-tokenizer/bpeRanks/p50k_base"),
+    split: R50K_SPLIT,
     eos: 50256,
     nVocab: 50284,
   },
   cl100k_base: {
     module: () => import("gpt-tokenizer/encoding/cl100k_base"),
+    ranks: () => import("gpt-tokenizer/bpeRanks/cl100k_base"),
+    split: CL100K_SPLIT,
     eos: 100257,
     nVocab: 100277,
   },
   o200k_base: {
     module: () => import("gpt-tokenizer/encoding/o200k_base"),
+    ranks: () => import("gpt-tokenizer/bpeRanks/o200k_base"),
+    split: O200K_SPLIT,
     eos: 199999,
     nVocab: 200019,
-    o200k: true,
   },
   o200k_harmony: {
     module: () => import("gpt-tokenizer/encoding/o200k_harmony"),
+    ranks: () => import("gpt-tokenizer/bpeRanks/o200k_base"),
+    split: O200K_SPLIT,
     eos: 199999,
     nVocab: 201088,
-    o200k: true,
   },
 } as const;
 
@@ -63,33 +80,19 @@ export function tiktokenName(value: string): TiktokenName | null {
 
 export async function openTiktoken(spec: TiktokenSpec): Promise<Tokenizer> {
   const encoding = ENCODINGS[spec.name];
-  const common = {
+  // gpt-tokenizer's copies of tiktoken's patterns differ from tiktoken's on three characters
+  // (`split-patterns.ts`), and its look-ups are slower than aios's table: aios encodes every
+  // encoding itself, from the library's rank table. The library's encoder (~200 ms to build
+  // for o200k) is loaded only to decode, the first time something does.
+  const encode = tiktokenEncoder((await encoding.ranks()).default, encoding.split);
+  return {
     spec,
     name: spec.name,
     eosId: encoding.eos,
     padId: encoding.eos,
     vocabSize: encoding.nVocab,
     samplesPerCall: 1,
-  };
-  if ("o200k" in encoding) {
-    // o200k's split regex is the slowest of the four (docs/BENCHMARKS.md) and gpt-tokenizer's
-    // copy of it differs from tiktoken's on three characters: aios encodes o200k itself, from
-    // the library's rank table. The library's encoder (~200 ms to build) is loaded only to
-    // decode, the first time something does.
-    const encode = o200kEncoder((await import("gpt-tokenizer/bpeRanks/o200k_base")).default);
-    return {
-      ...common,
-      encodeBatch: async (texts) => texts.map(encode),
-      decode: async (ids) => (await encoding.module()).decode(ids),
-    };
-  }
-  const { encode, decode } = await encoding.module();
-  // Text is data, never control: a literal "<|endoftext|>" in a sample is encoded as ordinary
-  // characters (the library would otherwise throw), so only our own EOS ids separate samples.
-  const noSpecial = { disallowedSpecial: new Set<string>() };
-  return {
-    ...common,
-    encodeBatch: async (texts) => texts.map((text) => encode(text, noSpecial)),
-    decode: async (ids) => decode(ids),
+    encodeBatch: async (texts) => texts.map(encode),
+    decode: async (ids) => (await encoding.module()).decode(ids),
   };
 }

@@ -5,8 +5,8 @@
  * text; the tiktoken encodings must do the same against Python's `tiktoken`, whose rank files
  * are rebuilt from aios's own tables (tiktoken checks them against OpenAI's SHA-256). A Hub
  * model repo served by the test server is read by `Tokenizer.from_pretrained` and by aios alike.
- * aios encodes o200k with its own split (o200k-split.ts): those two encodings are also compared
- * on random text of many scripts, spaces, digits and contractions.
+ * aios encodes every tiktoken encoding with its own split (split-patterns.ts): each is also
+ * compared on random text of many scripts, spaces, digits and contractions.
  */
 import { spawn } from "node:child_process";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
@@ -39,8 +39,7 @@ const TIKTOKEN_NAMES = [
   "o200k_base",
   "o200k_harmony",
 ];
-/** The encodings aios splits itself, and the random texts they are also compared on. */
-const OWN_SPLIT = ["o200k_base", "o200k_harmony"];
+/** The random texts every encoding is also compared on. */
 const RANDOM_TEXTS = fc.sample(splitText(), { seed: 15, numRuns: 5_000 });
 
 /** `python - LINES_JSON OUT_JSON SPEC…`: ids and decoded text of every line, per tokenizer. */
@@ -108,7 +107,7 @@ describe.skipIf(!python.ok)("tokenizers against Python's tokenizers and tiktoken
     randomReference = await pythonReference(
       python.python,
       RANDOM_TEXTS,
-      OWN_SPLIT.map((name) => `tiktoken=${name}`),
+      TIKTOKEN_NAMES.map((name) => `tiktoken=${name}`),
     );
   }, 600_000);
 
@@ -207,12 +206,15 @@ describe.skipIf(!python.ok)("tokenizers against Python's tokenizers and tiktoken
     },
   );
 
-  it.each(OWN_SPLIT)("%s matches tiktoken on random text of many scripts", async (name) => {
-    const ref = randomReference[`tiktoken=${name}`] as Reference;
-    const tokenizer = await openTokenizer(name, { tokenEnv: "HF_TOKEN", cacheDir: null });
-    expect(RANDOM_TEXTS.some((text) => [...text].some((char) => char.charCodeAt(0) > 127))).toBe(
-      true,
-    );
-    expect(await mismatches(tokenizer, ref, RANDOM_TEXTS)).toEqual([]);
-  });
+  it.each([["gpt2", "r50k_base"], ...TIKTOKEN_NAMES.map((name) => [name, name])])(
+    "%s matches tiktoken's %s on random text of many scripts",
+    async (model, python) => {
+      const ref = randomReference[`tiktoken=${python}`] as Reference;
+      const tokenizer = await openTokenizer(model, { tokenEnv: "HF_TOKEN", cacheDir: null });
+      expect(RANDOM_TEXTS.some((text) => [...text].some((char) => char.charCodeAt(0) > 127))).toBe(
+        true,
+      );
+      expect(await mismatches(tokenizer, ref, RANDOM_TEXTS)).toEqual([]);
+    },
+  );
 });
