@@ -147,6 +147,7 @@ async function main(): Promise<void> {
     // [aios --model, Python spec, label of the Python peer]
     const rows: [string, string, string][] = [
       ["gpt2", "tiktoken=r50k_base", "tiktoken r50k_base"],
+      ["p50k_base", "tiktoken=p50k_base", "tiktoken p50k_base"],
       ["cl100k_base", "tiktoken=cl100k_base", "tiktoken cl100k_base"],
       ["o200k_base", "tiktoken=o200k_base", "tiktoken o200k_base"],
     ];
