@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Table } from "@lancedb/lancedb";
+import type { Vector } from "apache-arrow";
 import type { Index as UsearchIndex } from "usearch";
 import { type FilterCondition, matchesFilter } from "../filter.js";
 import type { CheckedBatch, ScoredHit } from "../types.js";
@@ -19,8 +20,20 @@ export interface HnswParams {
   readonly buildThreads: number;
 }
 
+/**
+ * Rows per usearch `add` call while building. Large enough that every build thread has work,
+ * small enough that the staging copy stays at 32 MiB for 128-D vectors.
+ */
+const BUILD_CHUNK = 65_536;
+
+/**
+ * 2: vectors stored unit-length under the inner-product metric (1: raw vectors under cosine;
+ * such graphs are rebuilt on first use).
+ */
+const FORMAT = 2;
+
 interface SavedHeader {
-  readonly format: 1;
+  readonly format: typeof FORMAT;
   /** The LanceDB table version whose rows the graph holds. */
   readonly tableVersion: number;
   readonly dimension: number;
@@ -73,28 +86,45 @@ export class HnswIndex {
     return this.#keyOf.size;
   }
 
-  /** Reads every row of `table` (at its current version) into a new graph. */
+  /**
+   * Reads every row of `table` (at its current version) into a new graph. Vectors are copied
+   * straight out of the Arrow column and inserted `BUILD_CHUNK` rows per call, so usearch's
+   * threads share large batches (one call per LanceDB batch of ~1000 rows left them idle).
+   */
   static async build(table: Table, dimension: number, params: HnswParams): Promise<HnswIndex> {
     const tableVersion = await table.version();
     const graph = await newGraph(dimension, params);
     const ids: string[] = [];
     const metadata: string[] = [];
+    let chunk = new Float32Array(BUILD_CHUNK * dimension);
+    let filled = 0;
+    const flush = () => {
+      if (filled === 0) return;
+      const keys = new BigUint64Array(filled);
+      const first = ids.length - filled;
+      for (let i = 0; i < filled; i++) keys[i] = BigInt(first + i);
+      graph.add(keys, chunk.subarray(0, filled * dimension), params.buildThreads);
+      chunk = new Float32Array(BUILD_CHUNK * dimension);
+      filled = 0;
+    };
     for await (const batch of table.query().select(["id", "vector", "metadata"])) {
       const idColumn = batch.getChild("id");
       const vectorColumn = batch.getChild("vector");
       const metadataColumn = batch.getChild("metadata");
       if (idColumn === null || vectorColumn === null || metadataColumn === null) continue;
-      const first = ids.length;
-      const flat = new Float32Array(batch.numRows * dimension);
+      const values = columnValues(vectorColumn, dimension);
       for (let i = 0; i < batch.numRows; i++) {
         ids.push(String(idColumn.get(i)));
         metadata.push(String(metadataColumn.get(i)));
-        flat.set((vectorColumn.get(i) as { toArray(): Float32Array }).toArray(), i * dimension);
+        const row =
+          values?.subarray(i * dimension, (i + 1) * dimension) ??
+          (vectorColumn.get(i) as { toArray(): Float32Array }).toArray();
+        normalizeInto(row, chunk, filled * dimension);
+        filled++;
+        if (filled === BUILD_CHUNK) flush();
       }
-      const keys = new BigUint64Array(batch.numRows);
-      for (let i = 0; i < batch.numRows; i++) keys[i] = BigInt(first + i);
-      if (batch.numRows > 0) graph.add(keys, flat, params.buildThreads);
     }
+    flush();
     return new HnswIndex(graph, params, dimension, tableVersion, ids, metadata, true);
   }
 
@@ -114,7 +144,7 @@ export class HnswIndex {
       return null;
     }
     if (
-      header.format !== 1 ||
+      header.format !== FORMAT ||
       header.m !== params.m ||
       header.efConstruction !== params.efConstruction
     )
@@ -145,7 +175,7 @@ export class HnswIndex {
     const graph = `${collection}.hnsw.${randomBytes(6).toString("hex")}.usearch`;
     this.#graph.save(join(dir, graph));
     const header: SavedHeader = {
-      format: 1,
+      format: FORMAT,
       tableVersion: this.tableVersion,
       dimension: this.dimension,
       m: this.params.m,
@@ -167,13 +197,13 @@ export class HnswIndex {
 
   /** The `topK` nearest records by cosine similarity; fewer when the graph holds fewer. */
   search(vector: Float32Array, topK: number): ScoredHit[] {
-    const found = this.#graph.search(vector, topK, 1);
+    const found = this.#graph.search(unit(vector), topK, 1);
     const hits: ScoredHit[] = [];
     for (let i = 0; i < found.keys.length; i++) {
       const key = Number(found.keys[i]);
       const id = this.#ids[key];
       if (id === null || id === undefined) continue;
-      // usearch's cosine distance is 1 - cosine similarity.
+      // Inner product of unit vectors: usearch's distance 1 - dot is 1 - cosine similarity.
       hits.push({
         id,
         score: 1 - (found.distances[i] as number),
@@ -195,7 +225,7 @@ export class HnswIndex {
     filter: readonly FilterCondition[],
     candidates: number,
   ): ScoredHit[] | null {
-    const found = this.#graph.search(vector, Math.min(candidates, this.size), 1);
+    const found = this.#graph.search(unit(vector), Math.min(candidates, this.size), 1);
     const hits: ScoredHit[] = [];
     for (let i = 0; i < found.keys.length && hits.length < topK; i++) {
       const key = Number(found.keys[i]);
@@ -216,7 +246,7 @@ export class HnswIndex {
     const flat = new Float32Array(batch.ids.length * this.dimension);
     for (const [i, id] of batch.ids.entries()) {
       keys[i] = BigInt(first + i);
-      flat.set(batch.vectors[i] as Float32Array, i * this.dimension);
+      normalizeInto(batch.vectors[i] as Float32Array, flat, i * this.dimension);
       this.#ids.push(id);
       this.#metadata.push(JSON.stringify(batch.metadata[i] ?? {}));
       this.#keyOf.set(id, first + i);
@@ -251,11 +281,42 @@ async function newGraph(dimension: number, params: HnswParams): Promise<UsearchI
   const { Index, MetricKind, ScalarKind } = await import("usearch");
   return new Index({
     dimensions: dimension,
-    metric: MetricKind.Cos,
+    // Cosine on vectors normalised once, as FAISS does: usearch's cosine metric would divide
+    // by both norms in every distance (a 100k build took 6.7 s against 5.6 s).
+    metric: MetricKind.IP,
     quantization: ScalarKind.F32,
     connectivity: params.m,
     expansion_add: params.efConstruction,
     expansion_search: params.efSearch,
     multi: false,
   });
+}
+
+/**
+ * Copies `vector` scaled to unit length into `out` at `offset`. Stored vectors are never zero
+ * (validate.ts refuses them: cosine is undefined there).
+ */
+function normalizeInto(vector: ArrayLike<number>, out: Float32Array, offset: number): void {
+  let sum = 0;
+  for (let d = 0; d < vector.length; d++) sum += (vector[d] as number) ** 2;
+  const scale = sum > 0 ? 1 / Math.sqrt(sum) : 0;
+  for (let d = 0; d < vector.length; d++) out[offset + d] = (vector[d] as number) * scale;
+}
+
+function unit(vector: Float32Array): Float32Array {
+  const out = new Float32Array(vector.length);
+  normalizeInto(vector, out, 0);
+  return out;
+}
+
+/**
+ * The float32 values of a FixedSizeList vector column, row after row, without one `get` per
+ * row; null when the column is not laid out that way (then rows are read one by one).
+ */
+function columnValues(column: Vector, dimension: number): Float32Array | null {
+  if (column.data.length !== 1) return null;
+  const [data] = column.data;
+  const values = data?.children[0]?.values;
+  if (!(values instanceof Float32Array) || data?.nullCount !== 0) return null;
+  return values.length === column.length * dimension ? values : null;
 }
