@@ -1,11 +1,12 @@
 import { randomBytes } from "node:crypto";
-import { readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Table } from "@lancedb/lancedb";
 import type { Vector } from "apache-arrow";
 import type { Index as UsearchIndex } from "usearch";
 import { type FilterCondition, matchesFilter } from "../filter.js";
 import type { CheckedBatch, ScoredHit } from "../types.js";
+import { HnswSearchPool, type Nearest } from "./hnsw-search-pool.js";
 import { parseMetadata } from "./rows.js";
 
 /** Graph parameters of the HNSW index (Malkov & Yashunin 2018; usearch's names in brackets). */
@@ -18,6 +19,11 @@ export interface HnswParams {
   readonly efSearch: number;
   /** Threads for the build; 0 lets usearch use every core. */
   readonly buildThreads: number;
+  /**
+   * Worker threads searching the saved graph while queries run concurrently; 0 or 1: none,
+   * every search runs on the calling thread.
+   */
+  readonly searchThreads: number;
 }
 
 /**
@@ -41,6 +47,12 @@ interface SavedHeader {
   readonly efConstruction: number;
   /** The graph file beside this one; a fresh name per save ties the two files together. */
   readonly graph: string;
+  /**
+   * The graph file's size in bytes: usearch reads a short or foreign file without checking
+   * and crashes the process (2.25.3: a segfault or heap corruption in `load`), so a file of
+   * another size is never handed to it.
+   */
+  readonly graphBytes: number;
   /** Record id and metadata JSON by usearch key; null where the key was removed. */
   readonly ids: (string | null)[];
   readonly metadata: (string | null)[];
@@ -62,6 +74,9 @@ export class HnswIndex {
   readonly #keyOf = new Map<string, number>();
   /** Whether the graph changed since it was last saved. */
   dirty: boolean;
+  /** The saved file this graph equals while it is not dirty: what search workers map. */
+  #savedGraph: string | null;
+  #pool: HnswSearchPool | null = null;
 
   private constructor(
     graph: UsearchIndex,
@@ -70,7 +85,7 @@ export class HnswIndex {
     tableVersion: number,
     ids: (string | null)[],
     metadata: (string | null)[],
-    dirty: boolean,
+    savedGraph: string | null,
   ) {
     this.#graph = graph;
     this.params = params;
@@ -79,7 +94,8 @@ export class HnswIndex {
     this.#ids = ids;
     this.#metadata = metadata;
     for (const [key, id] of ids.entries()) if (id !== null) this.#keyOf.set(id, key);
-    this.dirty = dirty;
+    this.#savedGraph = savedGraph;
+    this.dirty = savedGraph === null;
   }
 
   get size(): number {
@@ -125,7 +141,7 @@ export class HnswIndex {
       }
     }
     flush();
-    return new HnswIndex(graph, params, dimension, tableVersion, ids, metadata, true);
+    return new HnswIndex(graph, params, dimension, tableVersion, ids, metadata, null);
   }
 
   /**
@@ -150,8 +166,10 @@ export class HnswIndex {
     )
       return null;
     const graph = await newGraph(header.dimension, params);
+    const file = join(dir, header.graph);
     try {
-      graph.load(join(dir, header.graph));
+      if ((await stat(file)).size !== header.graphBytes) return null;
+      graph.load(file);
     } catch {
       return null;
     }
@@ -162,7 +180,7 @@ export class HnswIndex {
       header.tableVersion,
       header.ids,
       header.metadata,
-      false,
+      file,
     );
   }
 
@@ -174,6 +192,7 @@ export class HnswIndex {
   async save(dir: string, collection: string): Promise<void> {
     const graph = `${collection}.hnsw.${randomBytes(6).toString("hex")}.usearch`;
     this.#graph.save(join(dir, graph));
+    const graphBytes = (await stat(join(dir, graph))).size;
     const header: SavedHeader = {
       format: FORMAT,
       tableVersion: this.tableVersion,
@@ -181,6 +200,7 @@ export class HnswIndex {
       m: this.params.m,
       efConstruction: this.params.efConstruction,
       graph,
+      graphBytes,
       ids: this.#ids,
       metadata: this.#metadata,
     };
@@ -188,16 +208,63 @@ export class HnswIndex {
     await writeFile(temp, JSON.stringify(header));
     await rename(temp, headerPath(dir, collection));
     const prefix = `${collection}.hnsw.`;
+    // Workers mapping an older file keep it readable until they close (POSIX unlink).
+    await this.#closePool();
     for (const name of await readdir(dir)) {
       if (name.startsWith(prefix) && name.endsWith(".usearch") && name !== graph)
         await rm(join(dir, name), { force: true });
     }
+    this.#savedGraph = join(dir, graph);
     this.dirty = false;
   }
 
-  /** The `topK` nearest records by cosine similarity; fewer when the graph holds fewer. */
-  search(vector: Float32Array, topK: number): ScoredHit[] {
-    const found = this.#graph.search(unit(vector), topK, 1);
+  /** Stops the search workers, if any; the graph itself stays usable. */
+  close(): Promise<void> {
+    return this.#closePool();
+  }
+
+  async #closePool(): Promise<void> {
+    const pool = this.#pool;
+    this.#pool = null;
+    await pool?.close();
+  }
+
+  /**
+   * The `count` nearest keys to `query` (unit length). With `offload` (other queries are in
+   * flight) and a graph equal to its saved file, a search worker answers, started on first
+   * use; until the workers are ready, or if one fails, this thread searches as without.
+   */
+  async #nearest(query: Float32Array, count: number, offload: boolean): Promise<Nearest> {
+    if (offload && !this.dirty && this.#savedGraph !== null && this.params.searchThreads > 1) {
+      this.#pool ??= new HnswSearchPool(
+        {
+          graph: this.#savedGraph,
+          dimension: this.dimension,
+          m: this.params.m,
+          efConstruction: this.params.efConstruction,
+          efSearch: this.params.efSearch,
+        },
+        this.params.searchThreads,
+      );
+      const pool = this.#pool;
+      if (pool.ready) {
+        try {
+          return await pool.search(query, count);
+        } catch {
+          // A failed or closed pool: this thread's graph gives the same answer.
+          if (this.#pool === pool && pool.broken) await this.#closePool();
+        }
+      }
+    }
+    return this.#graph.search(query, count, 1);
+  }
+
+  /**
+   * The `topK` nearest records by cosine similarity; fewer when the graph holds fewer.
+   * `offload`: other queries are in flight, so a search worker may answer (see #nearest).
+   */
+  async search(vector: Float32Array, topK: number, offload = false): Promise<ScoredHit[]> {
+    const found = await this.#nearest(unit(vector), topK, offload);
     const hits: ScoredHit[] = [];
     for (let i = 0; i < found.keys.length; i++) {
       const key = Number(found.keys[i]);
@@ -219,13 +286,14 @@ export class HnswIndex {
    * the matching rows exactly). The candidates are the true nearest up to HNSW's own misses,
    * so the first `topK` matches among them are the filtered top-k.
    */
-  searchFiltered(
+  async searchFiltered(
     vector: Float32Array,
     topK: number,
     filter: readonly FilterCondition[],
     candidates: number,
-  ): ScoredHit[] | null {
-    const found = this.#graph.search(unit(vector), Math.min(candidates, this.size), 1);
+    offload = false,
+  ): Promise<ScoredHit[] | null> {
+    const found = await this.#nearest(unit(vector), Math.min(candidates, this.size), offload);
     const hits: ScoredHit[] = [];
     for (let i = 0; i < found.keys.length && hits.length < topK; i++) {
       const key = Number(found.keys[i]);
@@ -252,13 +320,20 @@ export class HnswIndex {
       this.#keyOf.set(id, first + i);
     }
     if (batch.ids.length > 0) this.#graph.add(keys, flat, this.params.buildThreads);
-    this.dirty = true;
+    this.#changed();
   }
 
   /** Mirrors a delete already committed to the table. */
   delete(ids: readonly string[]): void {
     this.#remove(ids);
+    this.#changed();
+  }
+
+  /** The graph no longer equals its saved file: workers mapping that file must not answer. */
+  #changed(): void {
     this.dirty = true;
+    this.#savedGraph = null;
+    void this.#closePool();
   }
 
   #remove(ids: readonly string[]): void {

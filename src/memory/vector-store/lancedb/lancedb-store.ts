@@ -102,6 +102,8 @@ class LanceDbStore implements VectorStoreDriver {
   #waitNoticeGiven = false;
   /** The HNSW graph; undefined until looked for on disk, null when there is none. */
   #hnsw: HnswIndex | null | undefined = undefined;
+  /** Searches begun and not yet answered: above 1, graph searches may go to worker threads. */
+  #searching = 0;
 
   constructor(lancedb: LanceDb, db: Connection, options: LanceDbStoreOptions) {
     this.#lancedb = lancedb;
@@ -162,15 +164,36 @@ class LanceDbStore implements VectorStoreDriver {
     topK: number,
     filter: readonly FilterCondition[],
   ): Promise<ScoredHit[]> {
+    this.#searching++;
+    try {
+      return await this.#search(vector, topK, filter);
+    } finally {
+      this.#searching--;
+    }
+  }
+
+  async #search(
+    vector: Float32Array,
+    topK: number,
+    filter: readonly FilterCondition[],
+  ): Promise<ScoredHit[]> {
     const table = await this.#requireTable();
     const where = filterToSql(filter);
     const hnsw = await this.#currentHnsw(table);
     if (hnsw !== null) {
-      if (where === null) return hnsw.search(vector, topK);
+      // Alone, a query is answered soonest on this thread (no message to a worker and back).
+      const offload = this.#searching > 1;
+      if (where === null) return hnsw.search(vector, topK, offload);
       // Filtering the graph's nearest afterwards starves the top-k under a selective filter
       // (filtered recall collapses); so over-fetch, and when too few of those match, let
       // LanceDB apply the filter first and search the matching rows exactly.
-      const hits = hnsw.searchFiltered(vector, topK, filter, topK * FILTER_CANDIDATES_PER_RESULT);
+      const hits = await hnsw.searchFiltered(
+        vector,
+        topK,
+        filter,
+        topK * FILTER_CANDIDATES_PER_RESULT,
+        offload,
+      );
       if (hits !== null) return hits;
     }
     const indexed = await this.#isIndexed();
@@ -318,6 +341,7 @@ class LanceDbStore implements VectorStoreDriver {
           await hnsw.save(this.#options.path, this.collection);
       });
     }
+    await hnsw?.close();
     this.#table?.close();
     this.#table = null;
     this.#db.close();
