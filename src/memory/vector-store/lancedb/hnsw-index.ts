@@ -185,6 +185,20 @@ export class HnswIndex {
   }
 
   /**
+   * What identifies the saved header of `collection` under `dir` (its modification time and
+   * size), or null when there is none: a client that found no current graph there looks again
+   * only when this changes, rather than parsing the header (every id) on each refresh.
+   */
+  static async savedStamp(dir: string, collection: string): Promise<string | null> {
+    try {
+      const { mtimeMs, size } = await stat(headerPath(dir, collection));
+      return `${mtimeMs}:${size}`;
+    } catch {
+      return null;
+    }
+  }
+
+  /**
    * Saves the graph and its header: graph first under a fresh name, then the header naming it
    * (renamed into place), then older graphs are removed. A crash in between leaves the old
    * pair, whose older `tableVersion` makes it unused until rebuilt.

@@ -102,6 +102,8 @@ class LanceDbStore implements VectorStoreDriver {
   #waitNoticeGiven = false;
   /** The HNSW graph; undefined until looked for on disk, null when there is none. */
   #hnsw: HnswIndex | null | undefined = undefined;
+  /** `HnswIndex.savedStamp` when the graph was last looked for on disk. */
+  #hnswStamp: string | null = null;
   /** Searches begun and not yet answered: above 1, graph searches may go to worker threads. */
   #searching = 0;
 
@@ -295,6 +297,25 @@ class LanceDbStore implements VectorStoreDriver {
     if (pending.length > 0) yield pending;
   }
 
+  /**
+   * Moves the table handle to the latest version, and drops a graph that no longer matches it
+   * (or the memory of having found none) when the saved graph on disk has changed since it
+   * was looked for: the process that wrote may have saved one for the new version.
+   */
+  async refresh(): Promise<void> {
+    const table = await this.#openTable();
+    if (table === null) return;
+    await table.checkoutLatest();
+    this.#indexed = null;
+    const hnsw = this.#hnsw;
+    if (hnsw === undefined || !this.#hnswEnabled()) return;
+    if (hnsw !== null && hnsw.tableVersion === (await table.version())) return;
+    if ((await HnswIndex.savedStamp(this.#options.path, this.collection)) === this.#hnswStamp)
+      return;
+    await hnsw?.close();
+    this.#hnsw = undefined;
+  }
+
   createIndex(): Promise<boolean> {
     return this.#exclusive(async () => {
       await this.#latestTable();
@@ -433,8 +454,10 @@ class LanceDbStore implements VectorStoreDriver {
    */
   async #currentHnsw(table: Table): Promise<HnswIndex | null> {
     if (!this.#hnswEnabled()) return null;
-    if (this.#hnsw === undefined)
+    if (this.#hnsw === undefined) {
+      this.#hnswStamp = await HnswIndex.savedStamp(this.#options.path, this.collection);
       this.#hnsw = await HnswIndex.load(this.#options.path, this.collection, this.#options.hnsw);
+    }
     const hnsw = this.#hnsw;
     if (hnsw === null) return null;
     return hnsw.tableVersion === (await table.version()) ? hnsw : null;
