@@ -245,8 +245,9 @@ export class HnswIndex {
 
   /**
    * The `count` nearest keys to `query` (unit length). With `offload` (other queries are in
-   * flight) and a graph equal to its saved file, a search worker answers, started on first
-   * use; until the workers are ready, or if one fails, this thread searches as without.
+   * flight) and a graph equal to its saved file, an idle search worker answers (the pool is
+   * started on first use); until the workers are ready, while all are busy, or if one fails,
+   * this thread searches.
    */
   async #nearest(query: Float32Array, count: number, offload: boolean): Promise<Nearest> {
     if (offload && !this.dirty && this.#savedGraph !== null && this.params.searchThreads > 1) {
@@ -261,7 +262,8 @@ export class HnswIndex {
         this.params.searchThreads,
       );
       const pool = this.#pool;
-      if (pool.ready) {
+      // With every worker busy, queueing behind them is slower than searching here.
+      if (pool.ready && pool.idle) {
         try {
           return await pool.search(query, count);
         } catch {

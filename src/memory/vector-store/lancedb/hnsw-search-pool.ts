@@ -70,6 +70,12 @@ export class HnswSearchPool {
     return this.#failure !== null;
   }
 
+  /** Whether some worker has no search in hand. */
+  get idle(): boolean {
+    for (const load of this.#load.values()) if (load === 0) return true;
+    return false;
+  }
+
   /** The `count` nearest keys to the unit-length `vector`. Rejects if a worker fails. */
   search(vector: Float32Array, count: number): Promise<Nearest> {
     if (this.#failure !== null) return Promise.reject(this.#failure);
