@@ -109,6 +109,33 @@ export class HnswIndex {
    */
   static async build(table: Table, dimension: number, params: HnswParams): Promise<HnswIndex> {
     const tableVersion = await table.version();
+    return HnswIndex.#fill(dimension, params, tableVersion, tableRows(table, dimension));
+  }
+
+  /**
+   * A graph over records held in memory, as `build` makes from a table's rows (`metadata` is
+   * the JSON text the table stores); `tableVersion` is the version they are said to be.
+   */
+  static fromRecords(
+    records: readonly { id: string; vector: Float32Array; metadata: string }[],
+    dimension: number,
+    params: HnswParams,
+    tableVersion: number,
+  ): Promise<HnswIndex> {
+    const rows: RowBatch = {
+      ids: records.map((r) => r.id),
+      metadata: records.map((r) => r.metadata),
+      vector: (i) => (records[i] as { vector: Float32Array }).vector,
+    };
+    return HnswIndex.#fill(dimension, params, tableVersion, [rows]);
+  }
+
+  static async #fill(
+    dimension: number,
+    params: HnswParams,
+    tableVersion: number,
+    batches: AsyncIterable<RowBatch> | Iterable<RowBatch>,
+  ): Promise<HnswIndex> {
     const graph = await newGraph(dimension, params);
     const ids: string[] = [];
     const metadata: string[] = [];
@@ -123,19 +150,11 @@ export class HnswIndex {
       chunk = new Float32Array(BUILD_CHUNK * dimension);
       filled = 0;
     };
-    for await (const batch of table.query().select(["id", "vector", "metadata"])) {
-      const idColumn = batch.getChild("id");
-      const vectorColumn = batch.getChild("vector");
-      const metadataColumn = batch.getChild("metadata");
-      if (idColumn === null || vectorColumn === null || metadataColumn === null) continue;
-      const values = columnValues(vectorColumn, dimension);
-      for (let i = 0; i < batch.numRows; i++) {
-        ids.push(String(idColumn.get(i)));
-        metadata.push(String(metadataColumn.get(i)));
-        const row =
-          values?.subarray(i * dimension, (i + 1) * dimension) ??
-          (vectorColumn.get(i) as { toArray(): Float32Array }).toArray();
-        normalizeInto(row, chunk, filled * dimension);
+    for await (const batch of batches) {
+      for (const [i, id] of batch.ids.entries()) {
+        ids.push(id);
+        metadata.push(batch.metadata[i] as string);
+        normalizeInto(batch.vector(i), chunk, filled * dimension);
         filled++;
         if (filled === BUILD_CHUNK) flush();
       }
@@ -361,6 +380,37 @@ export class HnswIndex {
       this.#ids[key] = null;
       this.#metadata[key] = null;
     }
+  }
+}
+
+/** Rows on their way into a graph: ids, metadata JSON, and the vector of row `i`. */
+interface RowBatch {
+  readonly ids: readonly string[];
+  readonly metadata: readonly string[];
+  vector(i: number): ArrayLike<number>;
+}
+
+/** `table`'s rows, one Arrow batch at a time. */
+async function* tableRows(table: Table, dimension: number): AsyncGenerator<RowBatch> {
+  for await (const batch of table.query().select(["id", "vector", "metadata"])) {
+    const idColumn = batch.getChild("id");
+    const vectorColumn = batch.getChild("vector");
+    const metadataColumn = batch.getChild("metadata");
+    if (idColumn === null || vectorColumn === null || metadataColumn === null) continue;
+    const values = columnValues(vectorColumn, dimension);
+    const ids: string[] = [];
+    const metadata: string[] = [];
+    for (let i = 0; i < batch.numRows; i++) {
+      ids.push(String(idColumn.get(i)));
+      metadata.push(String(metadataColumn.get(i)));
+    }
+    yield {
+      ids,
+      metadata,
+      vector: (i) =>
+        values?.subarray(i * dimension, (i + 1) * dimension) ??
+        (vectorColumn.get(i) as { toArray(): Float32Array }).toArray(),
+    };
   }
 }
 
