@@ -70,9 +70,11 @@ export async function runVectorBench(
 ): Promise<RunResult> {
   const rssBefore = process.memoryUsage().rss;
   const dir = await mkdtemp(join(tmpdir(), `aios-bench-${settings.backend}-`));
+  // One prefix for the run: the ef_search clients open the same collection.
+  const prefix = `bench${Date.now() % 1_000_000}`;
   const configAt = (ef?: number) =>
     vectorStoreConfigSchema.parse({
-      collection_prefix: `bench${Date.now() % 1_000_000}`,
+      collection_prefix: prefix,
       // The bench builds the index itself after loading, to time the two apart.
       index_min_rows: Number.MAX_SAFE_INTEGER,
       lancedb: {
