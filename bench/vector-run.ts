@@ -21,7 +21,7 @@ export interface RunSettings {
   readonly qdrant?: Partial<VectorStoreConfig["qdrant"]>;
   /** pgvector's `maintenance_work_mem_mb` for the index build; null: the database's. */
   readonly pgvectorMaintenanceMb?: number | null;
-  /** lancedb.search_threads (graph search workers for concurrent queries); default 0. */
+  /** lancedb.search_threads (graph search workers for concurrent queries); default 1. */
   readonly searchThreads?: number;
   /** Other `ef_search` values to time after the main run, each by a client opened with it. */
   readonly efSweep?: readonly number[];
@@ -79,7 +79,7 @@ export async function runVectorBench(
       index_min_rows: Number.MAX_SAFE_INTEGER,
       lancedb: {
         path: join(dir, "lancedb"),
-        search_threads: settings.searchThreads ?? 0,
+        search_threads: settings.searchThreads ?? 1,
         ...(ef === undefined ? {} : { ef_search: ef }),
       },
       pgvector: {

@@ -39,7 +39,7 @@ const USAGE = `usage: npm run bench:vectors -- [options]
                      pgvector.maintenance_work_mem_mb for its HNSW build (default: the
                      database's 64 MiB)
   --search-threads N lancedb.search_threads: graph search workers for concurrent queries
-                     (default 0: every core; 1: none, as before issue 20's worker pool)
+                     (default 1: none, the config default; 0: a worker a core)
   --no-backup        skip backup + restore at the largest size
   --no-faiss         skip the FAISS HNSW reference (M 32, ef_construction 64, ef 64)`;
 
@@ -85,7 +85,7 @@ async function main(): Promise<void> {
       "batch-size": { type: "string", default: "10000" },
       "index-min": { type: "string", default: "50000" },
       ef: { type: "string", default: "" },
-      "search-threads": { type: "string", default: "0" },
+      "search-threads": { type: "string", default: "1" },
       "pgvector-maintenance-mb": { type: "string" },
       "no-backup": { type: "boolean", default: false },
       "no-faiss": { type: "boolean", default: false },

@@ -49,8 +49,9 @@ export const vectorStoreConfigSchema = z.strictObject({
       // Threads building the HNSW graph; 0: every core.
       build_threads: z.number().int().min(0).default(0),
       // Worker threads answering concurrent queries from the saved HNSW graph; 0: every core,
-      // 1: none (each search runs on the thread that asked).
-      search_threads: z.number().int().min(0).default(0),
+      // 1: none (each search runs on the thread that asked). Off by default: on the shared
+      // 2-core machine the workers lowered queries/s (docs/BENCHMARKS.md, issue 20).
+      search_threads: z.number().int().min(0).default(1),
       // index ivf_flat only: IVF partitions searched (exactly) per query once indexed.
       nprobes: z.number().int().min(1).default(20),
     })
