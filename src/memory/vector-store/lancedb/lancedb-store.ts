@@ -104,6 +104,8 @@ class LanceDbStore implements VectorStoreDriver {
   #hnsw: HnswIndex | null | undefined = undefined;
   /** `HnswIndex.savedStamp` when the graph was last looked for on disk. */
   #hnswStamp: string | null = null;
+  /** The graph build under way outside the write lock, if any (#rebuildGraph). */
+  #rebuilding: Promise<void> | null = null;
   /** Searches begun and not yet answered: above 1, graph searches may go to worker threads. */
   #searching = 0;
 
@@ -125,7 +127,7 @@ class LanceDbStore implements VectorStoreDriver {
 
   async upsert(batch: CheckedBatch): Promise<void> {
     const data = batchToArrow(batch);
-    await this.#exclusive(async () => {
+    const rebuild = await this.#exclusive(async () => {
       let table = await this.#latestTable();
       if (table === null) {
         try {
@@ -143,8 +145,9 @@ class LanceDbStore implements VectorStoreDriver {
         await this.#merge(table, batch, data);
         if (hnsw !== null) await this.#mirror(table, hnsw, 1, (h) => h.upsert(batch));
       }
-      await this.#maintainWhenFree();
+      return this.#maintainWhenFree();
     });
+    if (rebuild) await this.#rebuildGraph();
   }
 
   async #merge(table: Table, batch: CheckedBatch, data: ReturnType<typeof batchToArrow>) {
@@ -500,30 +503,29 @@ class LanceDbStore implements VectorStoreDriver {
   }
 
   /**
-   * Maintenance after a committed write. When other programs keep preempting it, it is left to
-   * the next write (which checks again): the records are already stored, and failing the
-   * upsert now would report a write as lost that is not.
+   * Maintenance after a committed write; true when the HNSW graph is missing or stale and the
+   * table is large enough to want one (built after the lock is released: #rebuildGraph). When
+   * other programs keep preempting it, it is left to the next write (which checks again): the
+   * records are already stored, and failing the upsert now would report a write as lost that
+   * is not.
    */
-  async #maintainWhenFree(): Promise<void> {
+  async #maintainWhenFree(): Promise<boolean> {
     try {
-      await this.#maintain();
+      return await this.#maintain();
     } catch (error) {
       if (
         !(isAiosError(error) && error.code === "VECTOR_STORE_BUSY" && isCommitConflict(error.cause))
       ) {
         throw error;
       }
+      return false;
     }
   }
 
-  /** After a write: index a table that grew large enough, refresh a stale index, compact. */
-  async #maintain(): Promise<void> {
+  /** After a write: refresh a stale IVF index, compact; say whether the graph needs building. */
+  async #maintain(): Promise<boolean> {
     const table = await this.#requireTable();
     if (this.#hnswEnabled()) {
-      const hnsw = await this.#currentHnsw(table);
-      if (hnsw === null) {
-        if ((await table.countRows()) >= this.#options.indexMinRows) await this.#createIndex();
-      }
       const stats = await table.stats();
       if (stats.fragmentStats.numSmallFragments > MAX_SMALL_FRAGMENTS) {
         const current = await this.#currentHnsw(table);
@@ -531,7 +533,10 @@ class LanceDbStore implements VectorStoreDriver {
         // Compaction rewrites files, not rows: the graph still holds the table's records.
         if (current !== null) current.tableVersion = await table.version();
       }
-      return;
+      return (
+        (await this.#currentHnsw(table)) === null &&
+        (await table.countRows()) >= this.#options.indexMinRows
+      );
     }
     const indexName = await this.#vectorIndexName();
     if (indexName === null) {
@@ -543,13 +548,47 @@ class LanceDbStore implements VectorStoreDriver {
         stats.numUnindexedRows > STALE_INDEX_SHARE * stats.numIndexedRows
       ) {
         await retryOnTable(table, `compacting ${this.collection}`, () => table.optimize());
-        return;
+        return false;
       }
     }
     const stats = await table.stats();
     if (stats.fragmentStats.numSmallFragments > MAX_SMALL_FRAGMENTS) {
       await retryOnTable(table, `compacting ${this.collection}`, () => table.optimize());
     }
+    return false;
+  }
+  /**
+   * Builds the HNSW graph of the table's current version without holding the write lock, so
+   * that other writers are not kept waiting for minutes (1M vectors) and do not time out;
+   * then takes the lock only to install it, if nothing was written meanwhile. If something
+   * was, the graph is already stale and is dropped: the next write builds again, and queries
+   * go to LanceDB until one is installed.
+   */
+  async #rebuildGraph(): Promise<void> {
+    this.#rebuilding ??= (async () => {
+      const table = await this.#requireTable();
+      const built = await HnswIndex.build(table, this.#dimension ?? 0, this.#options.hnsw);
+      let installed = false;
+      try {
+        installed = await this.#exclusive(async () => {
+          const latest = await this.#latestTable();
+          if (latest === null || (await latest.version()) !== built.tableVersion) return false;
+          await built.save(this.#options.path, this.collection);
+          await this.#hnsw?.close();
+          this.#hnsw = built;
+          this.#hnswStamp = await HnswIndex.savedStamp(this.#options.path, this.collection);
+          return true;
+        });
+      } catch (error) {
+        // The write it follows is committed: a lock held elsewhere only defers the graph.
+        if (!(isAiosError(error) && error.code === "VECTOR_STORE_BUSY")) throw error;
+      } finally {
+        if (!installed) await built.close();
+      }
+    })().finally(() => {
+      this.#rebuilding = null;
+    });
+    await this.#rebuilding;
   }
 }
 
