@@ -1,15 +1,19 @@
 /**
- * `npm run bench:lancedb-indexes`: why the LanceDB driver builds IVF_FLAT. Loads one
- * collection of clustered 128-D vectors (default 1M) into LanceDB, then builds each candidate
- * index in turn and prints build time, recall@10 against exact search, and query p50/p95.
+ * `npm run bench:lancedb-indexes`: LanceDB's own indexes beside the driver's HNSW graph. Loads
+ * one collection of clustered 128-D vectors (default 1M) into LanceDB, then builds each
+ * candidate index in turn and prints build time, recall@10 against exact search, and query
+ * p50/p95. `usearch` is the driver's default (`lancedb.index: hnsw`): the graph built from the
+ * same table by `HnswIndex.build`, queried in-process; the others are LanceDB's
+ * (`lancedb.index: ivf_flat` builds the first).
  */
 import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import type { Table, VectorQuery } from "@lancedb/lancedb";
 import { ExactIndex } from "../src/memory/vector-store/exact-search.js";
 import { batchToArrow } from "../src/memory/vector-store/lancedb/arrow-batch.js";
+import { HnswIndex } from "../src/memory/vector-store/lancedb/hnsw-index.js";
 import { latencyOf } from "./latency.js";
 import { makeDataset } from "./vector-datasets.js";
 
@@ -18,6 +22,8 @@ const lancedb = await import("@lancedb/lancedb");
 
 type IndexConfig = ReturnType<typeof lancedb.Index.ivfFlat>;
 interface Candidate {
+  /** For --candidates. */
+  readonly key: string;
   readonly name: string;
   readonly index: () => IndexConfig;
   readonly variants: readonly [string, (q: VectorQuery) => VectorQuery][];
@@ -27,19 +33,23 @@ const { values } = parseArgs({
   options: {
     size: { type: "string", default: "1000000" },
     queries: { type: "string", default: "100" },
+    candidates: { type: "string", default: "ivf_flat,ivf_pq,hnsw_sq,hnsw_pq,usearch" },
   },
 });
+const chosen = new Set(values.candidates.split(",").map((s) => s.trim()));
 const size = Number(values.size);
 const queries = Number(values.queries);
 const partitions = Math.round(Math.sqrt(size));
 
 const candidates: Candidate[] = [
   {
+    key: "ivf_flat",
     name: `IVF_FLAT, ${partitions} partitions`,
     index: () => lancedb.Index.ivfFlat({ distanceType: "cosine", numPartitions: partitions }),
     variants: [10, 20, 40].map((n) => [`nprobes ${n}`, (q) => q.nprobes(n)] as const),
   },
   {
+    key: "ivf_pq",
     name: `IVF_PQ, ${partitions} partitions, 16 sub-vectors`,
     index: () =>
       lancedb.Index.ivfPq({ distanceType: "cosine", numPartitions: partitions, numSubVectors: 16 }),
@@ -56,6 +66,7 @@ const candidates: Candidate[] = [
     ),
   },
   {
+    key: "hnsw_sq",
     name: "IVF_HNSW_SQ, 4 partitions, m 20, ef_construction 150",
     index: () =>
       lancedb.Index.hnswSq({
@@ -68,6 +79,24 @@ const candidates: Candidate[] = [
       ["ef 64", (q) => q.nprobes(4).ef(64)],
       ["ef 128", (q) => q.nprobes(4).ef(128)],
       ["ef 128, refine 5", (q) => q.nprobes(4).ef(128).refineFactor(5)],
+    ],
+  },
+  {
+    key: "hnsw_pq",
+    name: "IVF_HNSW_PQ, 4 partitions, m 20, ef_construction 150, 16 sub-vectors",
+    index: () =>
+      lancedb.Index.hnswPq({
+        distanceType: "cosine",
+        numPartitions: 4,
+        numSubVectors: 16,
+        m: 20,
+        efConstruction: 150,
+      }),
+    variants: [
+      ["ef 128", (q) => q.nprobes(4).ef(128)],
+      ["ef 128, refine 10", (q) => q.nprobes(4).ef(128).refineFactor(10)],
+      // A refine factor r asks the graph for r × k candidates: ef must be at least that.
+      ["ef 512, refine 50", (q) => q.nprobes(4).ef(512).refineFactor(50)],
     ],
   },
 ];
@@ -98,10 +127,12 @@ try {
     "|---|---:|---|---:|---:|---:|",
   ];
   for (const candidate of candidates) {
+    if (!chosen.has(candidate.key)) continue;
     log(candidate.name);
     const started = performance.now();
     await table.createIndex("vector", { config: candidate.index(), replace: true });
     const buildS = (performance.now() - started) / 1000;
+    log(`  built in ${buildS.toFixed(1)} s (load ${loadavg()[0]?.toFixed(2)})`);
     for (const [label, tune] of candidate.variants) {
       const run = (q: Float32Array) =>
         tune(table.vectorSearch(q).distanceType("cosine").select(["id"]).limit(10)).toArray();
@@ -115,8 +146,39 @@ try {
         found += rows.filter((row) => truth[i]?.has(row.id)).length;
       }
       const latency = latencyOf(millis);
+      log(
+        `  ${label}: recall@10 ${(found / (queries * 10)).toFixed(3)}, p95 ${latency.p95.toFixed(2)} ms`,
+      );
       out.push(
         `| ${candidate.name} | ${buildS.toFixed(1)} | ${label} | ${(found / (queries * 10)).toFixed(3)} | ${latency.p50.toFixed(2)} | ${latency.p95.toFixed(2)} |`,
+      );
+    }
+  }
+  if (chosen.has("usearch")) {
+    const name = "HNSW graph (usearch, the driver's), M 32, ef_construction 64";
+    log(name);
+    const params = { m: 32, efConstruction: 64, efSearch: 64, buildThreads: 0, searchThreads: 1 };
+    const started = performance.now();
+    const built = await HnswIndex.build(table, 128, params);
+    const buildS = (performance.now() - started) / 1000;
+    log(`  built in ${buildS.toFixed(1)} s (load ${loadavg()[0]?.toFixed(2)})`);
+    await built.save(dir, "t");
+    for (const ef of [64, 128]) {
+      // ef_search is read when the graph is opened: the saved graph is loaded with each.
+      const graph = await HnswIndex.load(dir, "t", { ...params, efSearch: ef });
+      if (graph === null) throw new Error("the saved graph did not load");
+      for (const q of data.queries.slice(0, 5)) await graph.search(q, 10);
+      const millis: number[] = [];
+      let found = 0;
+      for (const [i, q] of data.queries.entries()) {
+        const t = performance.now();
+        const hits = await graph.search(q, 10);
+        millis.push(performance.now() - t);
+        found += hits.filter((hit) => truth[i]?.has(hit.id)).length;
+      }
+      const latency = latencyOf(millis);
+      out.push(
+        `| ${name} | ${buildS.toFixed(1)} | ef ${ef} | ${(found / (queries * 10)).toFixed(3)} | ${latency.p50.toFixed(2)} | ${latency.p95.toFixed(2)} |`,
       );
     }
   }

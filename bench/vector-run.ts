@@ -19,6 +19,12 @@ export interface RunSettings {
   readonly warmupQueries: number;
   readonly backup: boolean;
   readonly qdrant?: Partial<VectorStoreConfig["qdrant"]>;
+  /** pgvector's `maintenance_work_mem_mb` for the index build; null: the database's. */
+  readonly pgvectorMaintenanceMb?: number | null;
+  /** lancedb.search_threads (graph search workers for concurrent queries); default 1. */
+  readonly searchThreads?: number;
+  /** Other `ef_search` values to time after the main run, each by a client opened with it. */
+  readonly efSweep?: readonly number[];
   readonly log: (line: string) => void;
 }
 
@@ -51,6 +57,8 @@ export interface RunResult {
   /** Resident memory the store added to this process (MiB), loaded, indexed and queried. */
   readonly rssMiB: number;
   readonly backup: { backupS: number; restoreS: number; fileBytes: number } | null;
+  /** Recall and latency at each `efSweep` value. */
+  readonly sweep: readonly { ef: number; latency: Latency; recallAt10: number }[];
 }
 
 /** Load `data` into a fresh collection of one driver, index it, then time queries against exact truth. */
@@ -62,14 +70,26 @@ export async function runVectorBench(
 ): Promise<RunResult> {
   const rssBefore = process.memoryUsage().rss;
   const dir = await mkdtemp(join(tmpdir(), `aios-bench-${settings.backend}-`));
-  const config = vectorStoreConfigSchema.parse({
-    collection_prefix: `bench${Date.now() % 1_000_000}`,
-    // The bench builds the index itself after loading, to time the two apart.
-    index_min_rows: Number.MAX_SAFE_INTEGER,
-    lancedb: { path: join(dir, "lancedb") },
-    pgvector: { path: join(dir, "pgvector") },
-    qdrant: settings.qdrant ?? {},
-  });
+  // One prefix for the run: the ef_search clients open the same collection.
+  const prefix = `bench${Date.now() % 1_000_000}`;
+  const configAt = (ef?: number) =>
+    vectorStoreConfigSchema.parse({
+      collection_prefix: prefix,
+      // The bench builds the index itself after loading, to time the two apart.
+      index_min_rows: Number.MAX_SAFE_INTEGER,
+      lancedb: {
+        path: join(dir, "lancedb"),
+        search_threads: settings.searchThreads ?? 1,
+        ...(ef === undefined ? {} : { ef_search: ef }),
+      },
+      pgvector: {
+        path: join(dir, "pgvector"),
+        maintenance_work_mem_mb: settings.pgvectorMaintenanceMb ?? null,
+        ...(ef === undefined ? {} : { ef_search: ef }),
+      },
+      qdrant: settings.qdrant ?? {},
+    });
+  const config = configAt();
   const store = await createVectorStore(settings.backend, config, { collection: "main" });
   try {
     const upsertPerS = await load(store, data, settings);
@@ -98,8 +118,22 @@ export async function runVectorBench(
       filtered.push(result);
     }
     const rssMiB = (process.memoryUsage().rss - rssBefore) / 2 ** 20;
+    const sweep = [];
+    for (const ef of settings.efSweep ?? []) {
+      // Same collection, another client: ef_search is read when a client opens.
+      const other = await createVectorStore(settings.backend, configAt(ef), { collection: "main" });
+      try {
+        const run = await timeQueries(other, data, truth, settings.warmupQueries);
+        settings.log(
+          `  ef_search ${ef}: p50 ${run.latency.p50.toFixed(2)} ms, p95 ${run.latency.p95.toFixed(2)} ms, recall@10 ${run.recallAt10.toFixed(3)}`,
+        );
+        sweep.push({ ef, ...run });
+      } finally {
+        await other.close();
+      }
+    }
     const backup = settings.backup ? await backupAndRestore(store, config, dir, settings) : null;
-    return { upsertPerS, indexS, latency, recallAt10, qps, filtered, rssMiB, backup };
+    return { upsertPerS, indexS, latency, recallAt10, qps, filtered, rssMiB, backup, sweep };
   } finally {
     await store.close();
     await rm(dir, { recursive: true, force: true });

@@ -34,6 +34,12 @@ const USAGE = `usage: npm run bench:vectors -- [options]
   --dim N            dimension (default 128)
   --batch-size N     vectors per upsert call (default 10000)
   --index-min N      build the ANN index from this size (default 50000, the config default)
+  --ef LIST          also time these ef_search values (a client reopened with each)
+  --pgvector-maintenance-mb N
+                     pgvector.maintenance_work_mem_mb for its HNSW build (default: the
+                     database's 64 MiB)
+  --search-threads N lancedb.search_threads: graph search workers for concurrent queries
+                     (default 1: none, the config default; 0: a worker a core)
   --no-backup        skip backup + restore at the largest size
   --no-faiss         skip the FAISS HNSW reference (M 32, ef_construction 64, ef 64)`;
 
@@ -78,6 +84,9 @@ async function main(): Promise<void> {
       dim: { type: "string", default: "128" },
       "batch-size": { type: "string", default: "10000" },
       "index-min": { type: "string", default: "50000" },
+      ef: { type: "string", default: "" },
+      "search-threads": { type: "string", default: "1" },
+      "pgvector-maintenance-mb": { type: "string" },
       "no-backup": { type: "boolean", default: false },
       "no-faiss": { type: "boolean", default: false },
       help: { type: "boolean", short: "h", default: false },
@@ -102,6 +111,14 @@ async function main(): Promise<void> {
   const dim = count("dim", values.dim);
   const batchSize = count("batch-size", values["batch-size"]);
   const indexMinRows = count("index-min", values["index-min"]);
+  const searchThreads = Number(values["search-threads"]);
+  if (!Number.isInteger(searchThreads) || searchThreads < 0)
+    throw new Error(`--search-threads must be 0 or more, got ${values["search-threads"]}`);
+  const efSweep = list(values.ef).map((s) => count("ef", s));
+  const pgvectorMaintenanceMb =
+    values["pgvector-maintenance-mb"] === undefined
+      ? null
+      : count("pgvector-maintenance-mb", values["pgvector-maintenance-mb"]);
   const qdrantUrl = process.env.QDRANT_URL;
   const qdrant = qdrantUrl ? new URL(qdrantUrl) : null;
   const largest = sizes[sizes.length - 1];
@@ -140,6 +157,9 @@ async function main(): Promise<void> {
             batchSize,
             indexMinRows,
             warmupQueries: 10,
+            efSweep,
+            searchThreads,
+            pgvectorMaintenanceMb,
             backup:
               !values["no-backup"] &&
               dataset === datasets[0] &&
@@ -216,6 +236,7 @@ async function faissRow(
     filtered,
     rssMiB: run.rss_mib,
     backup: null,
+    sweep: [],
   };
   log(
     `  faiss: build ${run.build_s.toFixed(1)} s, p95 ${result.latency.p95.toFixed(2)} ms, recall@10 ${result.recallAt10.toFixed(3)}`,
@@ -270,6 +291,21 @@ function render(rows: readonly Row[], o: { dim: number; queries: number }): stri
     out.push(
       `| ${row.backend} | ${row.dataset} | ${row.size.toLocaleString("en-US")} | ${r.qps.map((q) => q.toFixed(0)).join(" | ")} | ${f("1 %")} | ${f("10 %")} |`,
     );
+  }
+  const sweeps = rows.filter((row) => !("skipped" in row.result) && row.result.sweep.length > 0);
+  if (sweeps.length > 0) {
+    out.push(
+      "\nOther `ef_search` values on the same index (a client reopened with each; unfiltered top-10):\n",
+      "| driver | data | vectors | ef_search | p50 ms | p95 ms | p99 ms | recall@10 |",
+      "|---|---|---:|---:|---:|---:|---:|---:|",
+    );
+    for (const row of sweeps) {
+      for (const s of (row.result as RunResult).sweep) {
+        out.push(
+          `| ${row.backend} | ${row.dataset} | ${row.size.toLocaleString("en-US")} | ${s.ef} | ${s.latency.p50.toFixed(2)} | ${s.latency.p95.toFixed(2)} | ${s.latency.p99.toFixed(2)} | ${s.recallAt10.toFixed(3)} |`,
+        );
+      }
+    }
   }
   const backups = rows.filter((row) => !("skipped" in row.result) && row.result.backup !== null);
   if (backups.length > 0) {

@@ -48,6 +48,10 @@ export const vectorStoreConfigSchema = z.strictObject({
       ef_search: z.number().int().min(1).max(1000).default(128),
       // Threads building the HNSW graph; 0: every core.
       build_threads: z.number().int().min(0).default(0),
+      // Worker threads answering concurrent queries from the saved HNSW graph; 0: every core,
+      // 1: none (each search runs on the thread that asked). Off by default: on the shared
+      // 2-core machine the workers lowered queries/s (docs/BENCHMARKS.md, issue 20).
+      search_threads: z.number().int().min(0).default(1),
       // index ivf_flat only: IVF partitions searched (exactly) per query once indexed.
       nprobes: z.number().int().min(1).default(20),
     })
@@ -60,6 +64,9 @@ export const vectorStoreConfigSchema = z.strictObject({
       hnsw_m: z.number().int().min(2).max(100).default(16),
       hnsw_ef_construction: z.number().int().min(4).max(1000).default(64),
       ef_search: z.number().int().min(1).max(1000).default(100),
+      // Memory for building the HNSW index (PostgreSQL's maintenance_work_mem, in MiB) while
+      // vs-index runs; null keeps the database's own setting (64 MiB unless the server sets it).
+      maintenance_work_mem_mb: z.number().int().min(1).max(2047).nullable().default(null),
     })
     .prefault({}),
 });

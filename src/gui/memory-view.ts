@@ -16,13 +16,24 @@ export type QuerySource = { readonly id: string } | { readonly randomSeed: numbe
 
 /**
  * The memory view: a collection's count, dimension and storage size, and queries by id or by a
- * random vector whose latencies are kept per collection. The store is opened per request and
- * closed after, so the CLI (and an embedded PGlite, which allows one process) can use it too.
+ * random vector whose latencies are kept per collection. One client per collection stays open
+ * between requests (opening a LanceDB collection loads its HNSW graph: seconds at 1M vectors)
+ * and is refreshed before each, so writes by the CLI meanwhile are seen. An embedded PGlite
+ * allows one process at a time: it is opened per request and closed after, so the CLI can
+ * use it between requests.
  */
 export class MemoryView {
   private readonly latencies = new Map<string, LatencyWindow>();
+  private readonly open = new Map<string, Promise<VectorStoreClient>>();
 
   constructor(private readonly config: VectorStoreConfig) {}
+
+  /** Closes the clients kept open. */
+  async close(): Promise<void> {
+    const clients = [...this.open.values()];
+    this.open.clear();
+    await Promise.all(clients.map(async (client) => (await client.catch(() => null))?.close()));
+  }
 
   async collection(backend: string, collection: string): Promise<CollectionView> {
     return this.withStore(backend, collection, async (store) => {
@@ -76,12 +87,26 @@ export class MemoryView {
     collection: string,
     body: (store: VectorStoreClient) => Promise<T>,
   ): Promise<T> {
-    const store = await createVectorStore(checkBackend(backend), this.config, { collection });
-    try {
-      return await body(store);
-    } finally {
-      await store.close();
+    const kind = checkBackend(backend);
+    if (kind === "pgvector" && this.config.pgvector.url === null) {
+      const store = await createVectorStore(kind, this.config, { collection });
+      try {
+        return await body(store);
+      } finally {
+        await store.close();
+      }
     }
+    const key = `${kind}/${collection}`;
+    let opening = this.open.get(key);
+    if (opening === undefined) {
+      opening = createVectorStore(kind, this.config, { collection });
+      this.open.set(key, opening);
+      // A failed open is not kept: the next request tries again.
+      opening.catch(() => this.open.delete(key));
+    }
+    const store = await opening;
+    await store.refresh();
+    return body(store);
   }
 }
 

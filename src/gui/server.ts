@@ -36,13 +36,14 @@ const DEFAULT_ASSETS = fileURLToPath(new URL("../../page/", import.meta.url));
 export async function startGuiServer(options: GuiServerOptions): Promise<GuiServer> {
   const cwd = options.cwd ?? process.cwd();
   const runner = new TrainingRunner({ cliPath: options.cliPath, cwd });
+  const memory = new MemoryView(options.vectorStore);
   const ctx = {
     state: new GuiStateStore(
       options.stateFile,
       options.vectorStore.backend === "disabled" ? "lancedb" : options.vectorStore.backend,
     ),
     runner,
-    memory: new MemoryView(options.vectorStore),
+    memory,
     assetDir: options.assetDir ?? DEFAULT_ASSETS,
     allowedHosts: LOOPBACK_NAMES.has(options.host) ? new Set<string>() : null,
     cliPath: options.cliPath,
@@ -61,6 +62,7 @@ export async function startGuiServer(options: GuiServerOptions): Promise<GuiServ
       await runner.close();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      await memory.close();
     },
   };
 }

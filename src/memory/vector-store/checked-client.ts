@@ -118,6 +118,10 @@ export class CheckedVectorStore implements VectorStoreClient {
     return driver.createIndex();
   }
 
+  async refresh(): Promise<void> {
+    await this.#open().refresh?.();
+  }
+
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;

@@ -1,3 +1,4 @@
+import { availableParallelism } from "node:os";
 import type { VectorStoreBackend, VectorStoreConfig } from "../../config/memory-config.js";
 import { AiosError } from "../../core/errors.js";
 import { CheckedVectorStore } from "./checked-client.js";
@@ -62,6 +63,10 @@ async function openDriver(
           efConstruction: config.lancedb.hnsw_ef_construction,
           efSearch: config.lancedb.ef_search,
           buildThreads: config.lancedb.build_threads,
+          searchThreads:
+            config.lancedb.search_threads === 0
+              ? availableParallelism()
+              : config.lancedb.search_threads,
         },
         lock,
       });
@@ -77,6 +82,7 @@ async function openDriver(
         hnswM: pg.hnsw_m,
         hnswEfConstruction: pg.hnsw_ef_construction,
         efSearch: pg.ef_search,
+        maintenanceWorkMemMb: pg.maintenance_work_mem_mb,
         lock,
       });
     }

@@ -85,6 +85,12 @@ export interface VectorStoreClient {
   exists(): Promise<boolean>;
   /** The store's collections (full names), sorted. */
   listCollections(): Promise<string[]>;
+  /**
+   * Makes a long-lived client see what other processes wrote since it opened (an embedded
+   * LanceDB client otherwise keeps reading the version it opened, and its graph). Drivers that
+   * always read the latest state do nothing.
+   */
+  refresh(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -128,6 +134,8 @@ export interface VectorStoreDriver {
   stats(): Promise<CollectionStats>;
   scan(batchSize: number): AsyncIterable<StoredVector[]>;
   createIndex(): Promise<boolean>;
+  /** See `VectorStoreClient.refresh`; absent where reads always see the latest state. */
+  refresh?(): Promise<void>;
   close(): Promise<void>;
 }
 

@@ -102,6 +102,12 @@ class LanceDbStore implements VectorStoreDriver {
   #waitNoticeGiven = false;
   /** The HNSW graph; undefined until looked for on disk, null when there is none. */
   #hnsw: HnswIndex | null | undefined = undefined;
+  /** `HnswIndex.savedStamp` when the graph was last looked for on disk. */
+  #hnswStamp: string | null = null;
+  /** The graph build under way outside the write lock, if any (#rebuildGraph). */
+  #rebuilding: Promise<void> | null = null;
+  /** Searches begun and not yet answered: above 1, graph searches may go to worker threads. */
+  #searching = 0;
 
   constructor(lancedb: LanceDb, db: Connection, options: LanceDbStoreOptions) {
     this.#lancedb = lancedb;
@@ -121,7 +127,7 @@ class LanceDbStore implements VectorStoreDriver {
 
   async upsert(batch: CheckedBatch): Promise<void> {
     const data = batchToArrow(batch);
-    await this.#exclusive(async () => {
+    const rebuild = await this.#exclusive(async () => {
       let table = await this.#latestTable();
       if (table === null) {
         try {
@@ -139,8 +145,9 @@ class LanceDbStore implements VectorStoreDriver {
         await this.#merge(table, batch, data);
         if (hnsw !== null) await this.#mirror(table, hnsw, 1, (h) => h.upsert(batch));
       }
-      await this.#maintainWhenFree();
+      return this.#maintainWhenFree();
     });
+    if (rebuild) await this.#rebuildGraph();
   }
 
   async #merge(table: Table, batch: CheckedBatch, data: ReturnType<typeof batchToArrow>) {
@@ -162,15 +169,36 @@ class LanceDbStore implements VectorStoreDriver {
     topK: number,
     filter: readonly FilterCondition[],
   ): Promise<ScoredHit[]> {
+    this.#searching++;
+    try {
+      return await this.#search(vector, topK, filter);
+    } finally {
+      this.#searching--;
+    }
+  }
+
+  async #search(
+    vector: Float32Array,
+    topK: number,
+    filter: readonly FilterCondition[],
+  ): Promise<ScoredHit[]> {
     const table = await this.#requireTable();
     const where = filterToSql(filter);
     const hnsw = await this.#currentHnsw(table);
     if (hnsw !== null) {
-      if (where === null) return hnsw.search(vector, topK);
+      // Alone, a query is answered soonest on this thread (no message to a worker and back).
+      const offload = this.#searching > 1;
+      if (where === null) return hnsw.search(vector, topK, offload);
       // Filtering the graph's nearest afterwards starves the top-k under a selective filter
       // (filtered recall collapses); so over-fetch, and when too few of those match, let
       // LanceDB apply the filter first and search the matching rows exactly.
-      const hits = hnsw.searchFiltered(vector, topK, filter, topK * FILTER_CANDIDATES_PER_RESULT);
+      const hits = await hnsw.searchFiltered(
+        vector,
+        topK,
+        filter,
+        topK * FILTER_CANDIDATES_PER_RESULT,
+        offload,
+      );
       if (hits !== null) return hits;
     }
     const indexed = await this.#isIndexed();
@@ -272,6 +300,25 @@ class LanceDbStore implements VectorStoreDriver {
     if (pending.length > 0) yield pending;
   }
 
+  /**
+   * Moves the table handle to the latest version, and drops a graph that no longer matches it
+   * (or the memory of having found none) when the saved graph on disk has changed since it
+   * was looked for: the process that wrote may have saved one for the new version.
+   */
+  async refresh(): Promise<void> {
+    const table = await this.#openTable();
+    if (table === null) return;
+    await table.checkoutLatest();
+    this.#indexed = null;
+    const hnsw = this.#hnsw;
+    if (hnsw === undefined || !this.#hnswEnabled()) return;
+    if (hnsw !== null && hnsw.tableVersion === (await table.version())) return;
+    if ((await HnswIndex.savedStamp(this.#options.path, this.collection)) === this.#hnswStamp)
+      return;
+    await hnsw?.close();
+    this.#hnsw = undefined;
+  }
+
   createIndex(): Promise<boolean> {
     return this.#exclusive(async () => {
       await this.#latestTable();
@@ -318,6 +365,7 @@ class LanceDbStore implements VectorStoreDriver {
           await hnsw.save(this.#options.path, this.collection);
       });
     }
+    await hnsw?.close();
     this.#table?.close();
     this.#table = null;
     this.#db.close();
@@ -409,8 +457,10 @@ class LanceDbStore implements VectorStoreDriver {
    */
   async #currentHnsw(table: Table): Promise<HnswIndex | null> {
     if (!this.#hnswEnabled()) return null;
-    if (this.#hnsw === undefined)
+    if (this.#hnsw === undefined) {
+      this.#hnswStamp = await HnswIndex.savedStamp(this.#options.path, this.collection);
       this.#hnsw = await HnswIndex.load(this.#options.path, this.collection, this.#options.hnsw);
+    }
     const hnsw = this.#hnsw;
     if (hnsw === null) return null;
     return hnsw.tableVersion === (await table.version()) ? hnsw : null;
@@ -453,30 +503,29 @@ class LanceDbStore implements VectorStoreDriver {
   }
 
   /**
-   * Maintenance after a committed write. When other programs keep preempting it, it is left to
-   * the next write (which checks again): the records are already stored, and failing the
-   * upsert now would report a write as lost that is not.
+   * Maintenance after a committed write; true when the HNSW graph is missing or stale and the
+   * table is large enough to want one (built after the lock is released: #rebuildGraph). When
+   * other programs keep preempting it, it is left to the next write (which checks again): the
+   * records are already stored, and failing the upsert now would report a write as lost that
+   * is not.
    */
-  async #maintainWhenFree(): Promise<void> {
+  async #maintainWhenFree(): Promise<boolean> {
     try {
-      await this.#maintain();
+      return await this.#maintain();
     } catch (error) {
       if (
         !(isAiosError(error) && error.code === "VECTOR_STORE_BUSY" && isCommitConflict(error.cause))
       ) {
         throw error;
       }
+      return false;
     }
   }
 
-  /** After a write: index a table that grew large enough, refresh a stale index, compact. */
-  async #maintain(): Promise<void> {
+  /** After a write: refresh a stale IVF index, compact; say whether the graph needs building. */
+  async #maintain(): Promise<boolean> {
     const table = await this.#requireTable();
     if (this.#hnswEnabled()) {
-      const hnsw = await this.#currentHnsw(table);
-      if (hnsw === null) {
-        if ((await table.countRows()) >= this.#options.indexMinRows) await this.#createIndex();
-      }
       const stats = await table.stats();
       if (stats.fragmentStats.numSmallFragments > MAX_SMALL_FRAGMENTS) {
         const current = await this.#currentHnsw(table);
@@ -484,7 +533,10 @@ class LanceDbStore implements VectorStoreDriver {
         // Compaction rewrites files, not rows: the graph still holds the table's records.
         if (current !== null) current.tableVersion = await table.version();
       }
-      return;
+      return (
+        (await this.#currentHnsw(table)) === null &&
+        (await table.countRows()) >= this.#options.indexMinRows
+      );
     }
     const indexName = await this.#vectorIndexName();
     if (indexName === null) {
@@ -496,13 +548,47 @@ class LanceDbStore implements VectorStoreDriver {
         stats.numUnindexedRows > STALE_INDEX_SHARE * stats.numIndexedRows
       ) {
         await retryOnTable(table, `compacting ${this.collection}`, () => table.optimize());
-        return;
+        return false;
       }
     }
     const stats = await table.stats();
     if (stats.fragmentStats.numSmallFragments > MAX_SMALL_FRAGMENTS) {
       await retryOnTable(table, `compacting ${this.collection}`, () => table.optimize());
     }
+    return false;
+  }
+  /**
+   * Builds the HNSW graph of the table's current version without holding the write lock, so
+   * that other writers are not kept waiting for minutes (1M vectors) and do not time out;
+   * then takes the lock only to install it, if nothing was written meanwhile. If something
+   * was, the graph is already stale and is dropped: the next write builds again, and queries
+   * go to LanceDB until one is installed.
+   */
+  async #rebuildGraph(): Promise<void> {
+    this.#rebuilding ??= (async () => {
+      const table = await this.#requireTable();
+      const built = await HnswIndex.build(table, this.#dimension ?? 0, this.#options.hnsw);
+      let installed = false;
+      try {
+        installed = await this.#exclusive(async () => {
+          const latest = await this.#latestTable();
+          if (latest === null || (await latest.version()) !== built.tableVersion) return false;
+          await built.save(this.#options.path, this.collection);
+          await this.#hnsw?.close();
+          this.#hnsw = built;
+          this.#hnswStamp = await HnswIndex.savedStamp(this.#options.path, this.collection);
+          return true;
+        });
+      } catch (error) {
+        // The write it follows is committed: a lock held elsewhere only defers the graph.
+        if (!(isAiosError(error) && error.code === "VECTOR_STORE_BUSY")) throw error;
+      } finally {
+        if (!installed) await built.close();
+      }
+    })().finally(() => {
+      this.#rebuilding = null;
+    });
+    await this.#rebuilding;
   }
 }
 

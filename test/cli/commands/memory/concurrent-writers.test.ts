@@ -14,6 +14,7 @@ import { createVectorStore } from "../../../../src/memory/vector-store/create-ve
 import { lanceDbLockPath } from "../../../../src/memory/vector-store/lancedb/lancedb-store.js";
 import { acquireLock } from "../../../../src/memory/vector-store/lock-file.js";
 import { pgliteLockPath } from "../../../../src/memory/vector-store/pgvector/pglite-connection.js";
+import { ClusteredVectors } from "../../../../src/memory/vector-store/random-vectors.js";
 import { type CliResult, cliPath, runCli } from "../../../helpers/run-cli.js";
 
 // Real processes (the built CLI) writing one store at once: what the lock files and LanceDB's
@@ -312,4 +313,59 @@ describe("a LanceDB table another process is writing", () => {
     }
     expect(await storedIds(store)).toHaveLength(5);
   });
+});
+
+describe("a LanceDB writer rebuilding a stale HNSW graph", () => {
+  it("does not keep another process's writer waiting for the build", async () => {
+    const cwd = await workdir();
+    const path = join(cwd, "lance");
+    // ef_construction 1000 makes the build of 20k vectors take seconds.
+    const graphSection = {
+      index_min_rows: 256,
+      lancedb: { path, hnsw_ef_construction: 1000 },
+    };
+    // Clients that never build anything themselves (no graph, no IVF index).
+    const plain = (lock_timeout_s: number) =>
+      vectorStoreConfigSchema.parse({
+        index_min_rows: 1_000_000_000,
+        lock_timeout_s,
+        lancedb: { path, index: "ivf_flat" },
+      });
+    const seed = await createVectorStore("lancedb", vectorStoreConfigSchema.parse(graphSection));
+    const vectors = new ClusteredVectors(32, { clusters: 20, sigma: 0.35 }, 5).take(20_000);
+    await seed.upsert(
+      vectors.map((_, i) => `w${i}`),
+      vectors,
+    );
+    await seed.close();
+    // Another program's write leaves the saved graph stale: the CLI's write will rebuild it.
+    const other = await createVectorStore("lancedb", plain(60));
+    await other.upsert(["stale"], [vectors[0] as Float32Array]);
+    await other.close();
+    const file = join(cwd, "graph.yaml");
+    await writeFile(file, `memory:\n  vector_store: ${JSON.stringify(graphSection)}\n`);
+    const rebuilding = start(
+      [
+        ...["memory", "vs-upsert", "--config", file, "--backend", "lancedb"],
+        ...["--random", "1", "--dim", "32", "--id-prefix", "cli-"],
+      ],
+      cwd,
+    );
+    // Once the CLI's write is committed, it is building the graph.
+    const watcher = await createVectorStore("lancedb", plain(60));
+    for (;;) {
+      await watcher.refresh();
+      if ((await watcher.count()) === 20_002) break;
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    // Before, the build ran under the write lock and this writer gave up after 0.5 s (exit 2).
+    const writer = await createVectorStore("lancedb", plain(0.5));
+    await writer.upsert(["meanwhile"], [vectors[1] as Float32Array]);
+    await writer.close();
+    const done = await rebuilding.done;
+    expect(done.code, done.stderr).toBe(0);
+    await watcher.refresh();
+    expect(await watcher.count()).toBe(20_003);
+    await watcher.close();
+  }, 120_000);
 });

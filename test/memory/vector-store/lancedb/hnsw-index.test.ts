@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, rm } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -52,6 +52,25 @@ describe("lancedb HNSW index (usearch graph beside the table)", () => {
     const [hit] = await again.query(data[42] as Float32Array, 1);
     expect(hit?.[0]).toBe("r42");
     expect(hit?.[2]).toEqual({ n: 42 });
+    await again.close();
+  });
+
+  it("rebuilds a graph whose file was cut short instead of handing it to usearch", async () => {
+    const store = await createVectorStore("lancedb", config, { collection: "cut" });
+    await store.upsert(ids, data);
+    await store.createIndex();
+    await store.close();
+    const [graph] = (await readdir(dir)).filter(
+      (f) => f.startsWith("aios_memory_cut.hnsw.") && f.endsWith(".usearch"),
+    );
+    const file = join(dir, graph as string);
+    // usearch 2.25.3 loads this without checking and corrupts the heap (the process aborts).
+    await writeFile(file, (await readFile(file)).subarray(0, 4096));
+    const again = await createVectorStore("lancedb", config, { collection: "cut" });
+    expect((await again.stats()).index).not.toMatch(/^HNSW/);
+    expect((await again.query(data[42] as Float32Array, 1))[0]?.[0]).toBe("r42");
+    expect(await again.createIndex()).toBe(true);
+    expect((await again.stats()).index).toMatch(/^HNSW/);
     await again.close();
   });
 

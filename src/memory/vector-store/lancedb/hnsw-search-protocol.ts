@@ -1,0 +1,31 @@
+/** Messages between `hnsw-search-pool.ts` and its worker threads. */
+
+/** What a worker opens (read-only, memory-mapped) when it starts: its `workerData`. */
+export interface HnswWorkerData {
+  /** A saved usearch graph file (`HnswIndex.save`). */
+  readonly graph: string;
+  readonly dimension: number;
+  readonly m: number;
+  readonly efConstruction: number;
+  readonly efSearch: number;
+}
+
+export interface HnswSearchRequest {
+  readonly id: number;
+  /** A unit-length query vector. */
+  readonly vector: Float32Array;
+  readonly count: number;
+}
+
+export type HnswWorkerReply =
+  | { readonly kind: "ready" }
+  | { readonly kind: "failed"; readonly error: string }
+  | {
+      readonly kind: "found";
+      readonly id: number;
+      /** usearch keys of the nearest, nearest first. */
+      readonly keys: BigUint64Array;
+      /** Their inner-product distances (1 - dot). */
+      readonly distances: Float32Array;
+    }
+  | { readonly kind: "error"; readonly id: number; readonly error: string };
