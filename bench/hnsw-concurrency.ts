@@ -33,6 +33,7 @@ const data = makeDataset("clustered", size, queryCount, 128, 1234 + size);
 const params: HnswParams = {
   m: 32,
   efConstruction: 64,
+  scalar: "f32",
   efSearch: 128,
   buildThreads: 0,
   searchThreads: 1,

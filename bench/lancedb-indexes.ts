@@ -13,7 +13,7 @@ import { parseArgs } from "node:util";
 import type { Table, VectorQuery } from "@lancedb/lancedb";
 import { ExactIndex } from "../src/memory/vector-store/exact-search.js";
 import { batchToArrow } from "../src/memory/vector-store/lancedb/arrow-batch.js";
-import { HnswIndex } from "../src/memory/vector-store/lancedb/hnsw-index.js";
+import { HnswIndex, type HnswParams } from "../src/memory/vector-store/lancedb/hnsw-index.js";
 import { latencyOf } from "./latency.js";
 import { makeDataset } from "./vector-datasets.js";
 
@@ -157,7 +157,14 @@ try {
   if (chosen.has("usearch")) {
     const name = "HNSW graph (usearch, the driver's), M 32, ef_construction 64";
     log(name);
-    const params = { m: 32, efConstruction: 64, efSearch: 64, buildThreads: 0, searchThreads: 1 };
+    const params: HnswParams = {
+      m: 32,
+      efConstruction: 64,
+      scalar: "f32",
+      efSearch: 64,
+      buildThreads: 0,
+      searchThreads: 1,
+    };
     const started = performance.now();
     const built = await HnswIndex.build(table, 128, params);
     const buildS = (performance.now() - started) / 1000;

@@ -61,6 +61,7 @@ async function openDriver(
         hnsw: {
           m: config.lancedb.hnsw_m,
           efConstruction: config.lancedb.hnsw_ef_construction,
+          scalar: config.lancedb.hnsw_scalar,
           efSearch: config.lancedb.ef_search,
           buildThreads: config.lancedb.build_threads,
           searchThreads:

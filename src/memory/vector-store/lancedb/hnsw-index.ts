@@ -9,12 +9,19 @@ import type { CheckedBatch, ScoredHit } from "../types.js";
 import { HnswSearchPool, type Nearest } from "./hnsw-search-pool.js";
 import { parseMetadata } from "./rows.js";
 
+export type HnswScalar = "f32" | "f16";
+
 /** Graph parameters of the HNSW index (Malkov & Yashunin 2018; usearch's names in brackets). */
 export interface HnswParams {
   /** Links per node [connectivity]: more is better recall, more memory, slower build. */
   readonly m: number;
   /** Candidate list while inserting [expansion_add]: more is a better graph, slower build. */
   readonly efConstruction: number;
+  /**
+   * How the graph stores vectors [quantization]: f32 as given; f16 halves the memory and builds
+   * faster, but distances, and so the scores queries return, are then half-precision.
+   */
+  readonly scalar: HnswScalar;
   /** Candidate list per query [expansion_search]: more is better recall, slower queries. */
   readonly efSearch: number;
   /** Threads for the build; 0 lets usearch use every core. */
@@ -45,6 +52,7 @@ interface SavedHeader {
   readonly dimension: number;
   readonly m: number;
   readonly efConstruction: number;
+  readonly scalar: HnswScalar;
   /** The graph file beside this one; a fresh name per save ties the two files together. */
   readonly graph: string;
   /**
@@ -181,7 +189,8 @@ export class HnswIndex {
     if (
       header.format !== FORMAT ||
       header.m !== params.m ||
-      header.efConstruction !== params.efConstruction
+      header.efConstruction !== params.efConstruction ||
+      header.scalar !== params.scalar
     )
       return null;
     const graph = await newGraph(header.dimension, params);
@@ -232,6 +241,7 @@ export class HnswIndex {
       dimension: this.dimension,
       m: this.params.m,
       efConstruction: this.params.efConstruction,
+      scalar: this.params.scalar,
       graph,
       graphBytes,
       ids: this.#ids,
@@ -276,6 +286,7 @@ export class HnswIndex {
           dimension: this.dimension,
           m: this.params.m,
           efConstruction: this.params.efConstruction,
+          scalar: this.params.scalar,
           efSearch: this.params.efSearch,
         },
         this.params.searchThreads,
@@ -425,7 +436,7 @@ async function newGraph(dimension: number, params: HnswParams): Promise<UsearchI
     // Cosine on vectors normalised once, as FAISS does: usearch's cosine metric would divide
     // by both norms in every distance (a 100k build took 6.7 s against 5.6 s).
     metric: MetricKind.IP,
-    quantization: ScalarKind.F32,
+    quantization: params.scalar === "f16" ? ScalarKind.F16 : ScalarKind.F32,
     connectivity: params.m,
     expansion_add: params.efConstruction,
     expansion_search: params.efSearch,

@@ -7,6 +7,7 @@ export interface HnswWorkerData {
   readonly dimension: number;
   readonly m: number;
   readonly efConstruction: number;
+  readonly scalar: "f32" | "f16";
   readonly efSearch: number;
 }
 

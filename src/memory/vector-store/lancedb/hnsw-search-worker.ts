@@ -18,7 +18,7 @@ try {
   const graph = new Index({
     dimensions: data.dimension,
     metric: MetricKind.IP,
-    quantization: ScalarKind.F32,
+    quantization: data.scalar === "f16" ? ScalarKind.F16 : ScalarKind.F32,
     connectivity: data.m,
     expansion_add: data.efConstruction,
     expansion_search: data.efSearch,

@@ -55,6 +55,28 @@ describe("lancedb HNSW index (usearch graph beside the table)", () => {
     await again.close();
   });
 
+  it("stores f32 vectors by default and f16 when asked; a graph of the other kind is rebuilt, not read", async () => {
+    const store = await createVectorStore("lancedb", config, { collection: "scalar" });
+    await store.upsert(ids, data);
+    await store.createIndex();
+    expect((await store.stats()).index).toContain("ef_search 128, f32 vectors");
+    const [self] = await store.query(data[7] as Float32Array, 1);
+    expect(self?.[1]).toBeCloseTo(1, 6);
+    await store.close();
+    const f16 = vectorStoreConfigSchema.parse({ lancedb: { path: dir, hnsw_scalar: "f16" } });
+    const half = await createVectorStore("lancedb", f16, { collection: "scalar" });
+    // The saved f32 graph does not match: queries go to LanceDB until the graph is rebuilt.
+    expect((await half.stats()).index).not.toMatch(/^HNSW/);
+    expect(await half.createIndex()).toBe(true);
+    expect((await half.stats()).index).toContain("f16 vectors");
+    expect(await recallAt10(half, data, ids)).toBeGreaterThanOrEqual(0.95);
+    // Half-precision distances: the score of a stored vector is 1 to about 1e-4, not exactly.
+    const [near] = await half.query(data[7] as Float32Array, 1);
+    expect(near?.[0]).toBe("r7");
+    expect(near?.[1]).toBeCloseTo(1, 3);
+    await half.close();
+  });
+
   it("rebuilds a graph whose file was cut short instead of handing it to usearch", async () => {
     const store = await createVectorStore("lancedb", config, { collection: "cut" });
     await store.upsert(ids, data);

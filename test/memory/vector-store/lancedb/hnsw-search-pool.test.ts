@@ -39,7 +39,14 @@ describe("HNSW search workers", () => {
       (f) => f.startsWith("aios_memory_pool.hnsw.") && f.endsWith(".usearch"),
     );
     const pool = new HnswSearchPool(
-      { graph: join(dir, file as string), dimension: dim, m: 32, efConstruction: 64, efSearch: 64 },
+      {
+        graph: join(dir, file as string),
+        dimension: dim,
+        m: 32,
+        efConstruction: 64,
+        scalar: config.lancedb.hnsw_scalar,
+        efSearch: 64,
+      },
       2,
     );
     try {
@@ -63,7 +70,14 @@ describe("HNSW search workers", () => {
     // (A file that is not a graph never reaches the pool: HnswIndex.load checks its size.)
     for (const name of ["missing.usearch"]) {
       const pool = new HnswSearchPool(
-        { graph: join(dir, name), dimension: dim, m: 32, efConstruction: 64, efSearch: 64 },
+        {
+          graph: join(dir, name),
+          dimension: dim,
+          m: 32,
+          efConstruction: 64,
+          scalar: config.lancedb.hnsw_scalar,
+          efSearch: 64,
+        },
         1,
       );
       for (let waited = 0; !pool.broken && waited < 30_000; waited += 20) await sleep(20);
