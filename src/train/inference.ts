@@ -96,8 +96,8 @@ export class HrmInference {
   next(ids: readonly number[], act = true): ContextOutput {
     const n = ids.length;
     const cached = this.cachedIds;
-    const extends_ = cached.length <= n && cached.every((id, i) => ids[i] === id);
-    if (!extends_) this.resetCache();
+    const grows = cached.length <= n && cached.every((id, i) => ids[i] === id);
+    if (!grows) this.resetCache();
     this.cachedIds = [...ids];
     let segments = 0;
     let q: [number, number] = [0, 0];
