@@ -8,8 +8,9 @@ import { type FilterCondition, matchesFilter } from "../filter.js";
 import type { CheckedBatch, ScoredHit } from "../types.js";
 import { HnswSearchPool, type Nearest } from "./hnsw-search-pool.js";
 import { parseMetadata } from "./rows.js";
+import { type HnswScalar, newGraph } from "./usearch-graph.js";
 
-export type HnswScalar = "f32" | "f16";
+export type { HnswScalar };
 
 /** Graph parameters of the HNSW index (Malkov & Yashunin 2018; usearch's names in brackets). */
 export interface HnswParams {
@@ -144,7 +145,7 @@ export class HnswIndex {
     tableVersion: number,
     batches: AsyncIterable<RowBatch> | Iterable<RowBatch>,
   ): Promise<HnswIndex> {
-    const graph = await newGraph(dimension, params);
+    const graph = await newGraph({ ...params, dimension });
     const ids: string[] = [];
     const metadata: string[] = [];
     let chunk = new Float32Array(BUILD_CHUNK * dimension);
@@ -193,7 +194,7 @@ export class HnswIndex {
       header.scalar !== params.scalar
     )
       return null;
-    const graph = await newGraph(header.dimension, params);
+    const graph = await newGraph({ ...params, dimension: header.dimension });
     const file = join(dir, header.graph);
     try {
       if ((await stat(file)).size !== header.graphBytes) return null;
@@ -427,21 +428,6 @@ async function* tableRows(table: Table, dimension: number): AsyncGenerator<RowBa
 
 function headerPath(dir: string, collection: string): string {
   return join(dir, `${collection}.hnsw.json`);
-}
-
-async function newGraph(dimension: number, params: HnswParams): Promise<UsearchIndex> {
-  const { Index, MetricKind, ScalarKind } = await import("usearch");
-  return new Index({
-    dimensions: dimension,
-    // Cosine on vectors normalised once, as FAISS does: usearch's cosine metric would divide
-    // by both norms in every distance (a 100k build took 6.7 s against 5.6 s).
-    metric: MetricKind.IP,
-    quantization: params.scalar === "f16" ? ScalarKind.F16 : ScalarKind.F32,
-    connectivity: params.m,
-    expansion_add: params.efConstruction,
-    expansion_search: params.efSearch,
-    multi: false,
-  });
 }
 
 /**

@@ -1,14 +1,11 @@
+import type { GraphSettings } from "./usearch-graph.js";
+
 /** Messages between `hnsw-search-pool.ts` and its worker threads. */
 
 /** What a worker opens (read-only, memory-mapped) when it starts: its `workerData`. */
-export interface HnswWorkerData {
-  /** A saved usearch graph file (`HnswIndex.save`). */
+export interface HnswWorkerData extends GraphSettings {
+  /** A saved usearch graph file (`HnswIndex.save`), made with these settings. */
   readonly graph: string;
-  readonly dimension: number;
-  readonly m: number;
-  readonly efConstruction: number;
-  readonly scalar: "f32" | "f16";
-  readonly efSearch: number;
 }
 
 export interface HnswSearchRequest {

@@ -7,23 +7,14 @@
 import { statSync } from "node:fs";
 import { parentPort, workerData } from "node:worker_threads";
 import type { HnswSearchRequest, HnswWorkerData, HnswWorkerReply } from "./hnsw-search-protocol.js";
+import { newGraph } from "./usearch-graph.js";
 
 const port = parentPort;
 if (port === null) throw new Error("hnsw-search-worker must run in a worker thread");
 const data = workerData as HnswWorkerData;
 
 try {
-  const { Index, MetricKind, ScalarKind } = await import("usearch");
-  // The same settings HnswIndex gives its graph (hnsw-index.ts, newGraph).
-  const graph = new Index({
-    dimensions: data.dimension,
-    metric: MetricKind.IP,
-    quantization: data.scalar === "f16" ? ScalarKind.F16 : ScalarKind.F32,
-    connectivity: data.m,
-    expansion_add: data.efConstruction,
-    expansion_search: data.efSearch,
-    multi: false,
-  });
+  const graph = await newGraph(data);
   // view() of a path it cannot open would close descriptor 0 of the process (see the pool).
   statSync(data.graph);
   graph.view(data.graph);
