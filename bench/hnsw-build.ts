@@ -1,15 +1,18 @@
 /**
  * `npm run bench:hnsw-build`: build time and recall@10 of the LanceDB driver's HNSW graph
- * (HnswIndex, built in memory from records as from a table's rows) with f32 and with f16
- * vectors (`lancedb.hnsw_scalar`), beside FAISS `IndexHNSWFlat` on the same clustered vectors in
- * the same run: M 32, ef_construction 64, ef_search 128, every core. Recall against exact search.
- * Prints Markdown.
+ * (HnswIndex, built in memory from records as from a table's rows) in each library
+ * (`lancedb.hnsw_library`: hnswlib, usearch) with f32 and with f16 vectors
+ * (`lancedb.hnsw_scalar`), beside FAISS `IndexHNSWFlat` on the same clustered vectors in the
+ * same run: M 32, ef_construction 64, ef_search 128, every core. Recall against exact search.
+ * Prints Markdown; `--libraries hnswlib` and `--scalars f32` narrow the run.
  */
 import { availableParallelism, cpus, loadavg } from "node:os";
 import { parseArgs } from "node:util";
 import { ExactIndex } from "../src/memory/vector-store/exact-search.js";
+import { resolveHnswLibrary } from "../src/memory/vector-store/lancedb/hnsw-graph.js";
 import {
   HnswIndex,
+  type HnswLibrary,
   type HnswParams,
   type HnswScalar,
 } from "../src/memory/vector-store/lancedb/hnsw-index.js";
@@ -21,6 +24,8 @@ const { values } = parseArgs({
     size: { type: "string", default: "1000000" },
     queries: { type: "string", default: "200" },
     "no-faiss": { type: "boolean", default: false },
+    libraries: { type: "string", default: "hnswlib,usearch" },
+    scalars: { type: "string", default: "f32,f16" },
   },
 });
 const size = Number(values.size);
@@ -37,8 +42,15 @@ const truth = data.queries.map((q) => new Set(exact.topK(q, 10).map((hit) => `v$
 const records = data.vectors.map((vector, i) => ({ id: `v${i}`, vector, metadata: "{}" }));
 
 const rows: string[] = [];
-for (const scalar of ["f32", "f16"] as HnswScalar[]) {
+const runs = values.libraries
+  .split(",")
+  .flatMap((library) =>
+    values.scalars.split(",").map((scalar) => [library, scalar] as [HnswLibrary, HnswScalar]),
+  );
+for (const [library, scalar] of runs) {
+  if (library === "hnswlib" && resolveHnswLibrary("auto", log) !== "hnswlib") continue;
   const params: HnswParams = {
+    library,
     m: 32,
     efConstruction: 64,
     scalar,
@@ -56,8 +68,10 @@ for (const scalar of ["f32", "f16"] as HnswScalar[]) {
     found += hits.filter((hit) => truth[i]?.has(hit.id)).length;
   }
   const recall = found / (queryCount * 10);
-  log(`aios ${scalar}: build ${buildS.toFixed(1)} s, recall@10 ${recall.toFixed(3)}`);
-  rows.push(`| aios HNSW, ${scalar} | ${buildS.toFixed(1)} | ${recall.toFixed(3)} | ${before} |`);
+  log(`aios ${library} ${scalar}: build ${buildS.toFixed(1)} s, recall@10 ${recall.toFixed(3)}`);
+  rows.push(
+    `| aios HNSW, ${library}, ${scalar} | ${buildS.toFixed(1)} | ${recall.toFixed(3)} | ${before} |`,
+  );
   await graph.close();
 }
 

@@ -10,6 +10,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { availableParallelism, cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { resolveHnswLibrary } from "../src/memory/vector-store/lancedb/hnsw-graph.js";
 import { HnswIndex, type HnswParams } from "../src/memory/vector-store/lancedb/hnsw-index.js";
 import { makeDataset } from "./vector-datasets.js";
 
@@ -31,6 +32,7 @@ const load = () => loadavg()[0]?.toFixed(2);
 log(`machine: ${cpus()[0]?.model ?? "?"}, ${availableParallelism()} cores, load ${load()}`);
 const data = makeDataset("clustered", size, queryCount, 128, 1234 + size);
 const params: HnswParams = {
+  library: resolveHnswLibrary("auto", log),
   m: 32,
   efConstruction: 64,
   scalar: "f32",

@@ -13,6 +13,7 @@ import { parseArgs } from "node:util";
 import type { Table, VectorQuery } from "@lancedb/lancedb";
 import { ExactIndex } from "../src/memory/vector-store/exact-search.js";
 import { batchToArrow } from "../src/memory/vector-store/lancedb/arrow-batch.js";
+import { resolveHnswLibrary } from "../src/memory/vector-store/lancedb/hnsw-graph.js";
 import { HnswIndex, type HnswParams } from "../src/memory/vector-store/lancedb/hnsw-index.js";
 import { latencyOf } from "./latency.js";
 import { makeDataset } from "./vector-datasets.js";
@@ -155,9 +156,11 @@ try {
     }
   }
   if (chosen.has("usearch")) {
-    const name = "HNSW graph (usearch, the driver's), M 32, ef_construction 64";
+    const library = resolveHnswLibrary("auto", log);
+    const name = `HNSW graph (${library}, the driver's), M 32, ef_construction 64`;
     log(name);
     const params: HnswParams = {
+      library,
       m: 32,
       efConstruction: 64,
       scalar: "f32",

@@ -1,11 +1,14 @@
 #!/usr/bin/env node
 /**
- * Builds the native GEMM addon (native/gemm, node-gyp) at `npm install` / `npm ci` time.
+ * Builds the native addons (node-gyp) at `npm install` / `npm ci` time:
+ * - native/gemm (C): the trainer's matrix products on a BLAS opened at run time; without it
+ *   training runs on TF.js's WASM matmul.
+ * - native/hnsw (C++, hnswlib 0.8.0 vendored): the LanceDB driver's HNSW graph; without it the
+ *   graph is usearch's, whose build is slower.
  *
- * The addon is optional: the trainer falls back to TF.js's WASM matmul without it. So this
- * script never fails the install: when the build cannot run it prints one paragraph saying why
- * and how to build it later (`npm run build:native`), and exits 0. `AIOS_SKIP_NATIVE=1` skips
- * it. No BLAS is needed to build; the BLAS library is opened at run time.
+ * Both are optional, so this script never fails the install: for an addon that does not build
+ * it prints why, what still works, and how to build it later (`npm run build:native`), and
+ * exits 0. `AIOS_SKIP_NATIVE=1` skips both. No BLAS is needed to build.
  */
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
@@ -13,7 +16,22 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
-const addonDir = join(root, "native", "gemm");
+const ADDONS = [
+  {
+    dir: "gemm",
+    file: "aios_gemm.node",
+    what: "native GEMM addon",
+    without: "training still works, on the slower WASM matmul",
+    tools: "a C compiler",
+  },
+  {
+    dir: "hnsw",
+    file: "aios_hnsw.node",
+    what: "native HNSW addon",
+    without: "vector memory still works, with usearch's HNSW graph (a slower build)",
+    tools: "a C++ compiler",
+  },
+];
 
 function say(line) {
   process.stderr.write(`aios: ${line}\n`);
@@ -51,14 +69,9 @@ function nodeDir() {
   return existsSync(join(prefix, "include", "node", "node_api.h")) ? prefix : null;
 }
 
-function main() {
-  if (process.env.AIOS_SKIP_NATIVE === "1") {
-    say("native GEMM addon skipped (AIOS_SKIP_NATIVE=1); training uses the WASM matmul");
-    return;
-  }
-  const script = nodeGypScript();
+function build(addon, script, dir) {
+  const addonDir = join(root, "native", addon.dir);
   const args = ["rebuild", "--directory", addonDir];
-  const dir = nodeDir();
   // Windows' headers tarball also carries node.lib, which the local include/ lacks.
   if (dir !== null && process.platform !== "win32") args.push(`--nodedir=${dir}`);
   const [command, commandArgs] =
@@ -69,7 +82,7 @@ function main() {
     shell: script === null && process.platform === "win32",
   });
   if (run.status === 0) {
-    say("native GEMM addon built (native/gemm/build/Release/aios_gemm.node)");
+    say(`${addon.what} built (native/${addon.dir}/build/Release/${addon.file})`);
     return;
   }
   const output = `${run.stdout ?? ""}${run.stderr ?? ""}`.trim().split("\n");
@@ -80,10 +93,22 @@ function main() {
           .filter((l) => /error|not found|No such/i.test(l))
           .slice(-3)
           .join(" | ") || output.slice(-3).join(" | ");
-  say(`the native GEMM addon did not build (${cause}).`);
+  say(`the ${addon.what} did not build (${cause}).`);
   say(
-    "training still works, on the slower WASM matmul. To build the addon: install a C compiler, make and python3 (Debian: apt-get install build-essential python3), then run `npm run build:native`.",
+    `${addon.without}. To build the addon: install ${addon.tools}, make and python3 (Debian: apt-get install build-essential python3), then run \`npm run build:native\`.`,
   );
+}
+
+function main() {
+  if (process.env.AIOS_SKIP_NATIVE === "1") {
+    say(
+      "native addons skipped (AIOS_SKIP_NATIVE=1): training uses the WASM matmul, vector memory usearch's graph",
+    );
+    return;
+  }
+  const script = nodeGypScript();
+  const dir = nodeDir();
+  for (const addon of ADDONS) build(addon, script, dir);
 }
 
 main();

@@ -37,13 +37,17 @@ export const vectorStoreConfigSchema = z.strictObject({
   lancedb: z
     .strictObject({
       path: z.string().min(1).default("artifacts/memory/lancedb"),
-      // hnsw: an HNSW graph (usearch) beside the table answers unfiltered queries;
+      // hnsw: an HNSW graph (hnswlib or usearch) beside the table answers unfiltered queries;
       // ivf_flat: LanceDB's own IVF_FLAT index. Trade-offs in docs/MEMORY.md.
       index: z.enum(["hnsw", "ivf_flat"]).default("hnsw"),
       // HNSW links per node: higher is better recall, more memory, slower build.
       hnsw_m: z.number().int().min(2).max(100).default(32),
       // HNSW candidate list while building: higher is a better graph, slower build.
       hnsw_ef_construction: z.number().int().min(4).max(1000).default(64),
+      // The library holding the HNSW graph: hnswlib (aios's native addon, built by npm
+      // install) builds 1M vectors in about half usearch's time; auto takes hnswlib when the
+      // addon loads, else usearch with a note. A graph saved by the other library is rebuilt.
+      hnsw_library: z.enum(["auto", "hnswlib", "usearch"]).default("auto"),
       // How the HNSW graph stores vectors: f32 exact; f16 builds ~1.4x faster in half the
       // memory, but query scores are then half-precision (off by ~1e-4) and recall a little lower.
       hnsw_scalar: z.enum(["f32", "f16"]).default("f32"),

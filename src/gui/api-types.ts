@@ -131,7 +131,7 @@ export interface CollectionView {
   readonly dimension: number | null;
   readonly storageBytes: number | null;
   readonly indexed: boolean;
-  /** What answers queries, in words: "HNSW (usearch), M 32, ...", "none: exact search". */
+  /** What answers queries, in words: "HNSW (hnswlib), M 32, ...", "none: exact search". */
   readonly index: string;
   readonly latency: LatencySummary;
 }

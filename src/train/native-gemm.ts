@@ -1,7 +1,6 @@
 import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { nativeAddonPath } from "../core/native-addon.js";
 import type { OptimizerLoops } from "./adamw.js";
 import { BLAS_LIBRARY_ENV, type BlasCandidates, blasCandidates } from "./blas-library.js";
 
@@ -96,13 +95,7 @@ export type NativeGemmLoad =
 
 /** Where `npm install` (scripts/build-native.mjs) leaves the addon. */
 export function addonPath(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, "package.json"))) {
-    const up = dirname(dir);
-    if (up === dir) break;
-    dir = up;
-  }
-  return join(dir, "native", "gemm", "build", "Release", "aios_gemm.node");
+  return nativeAddonPath("gemm", "aios_gemm");
 }
 
 /** The library this thread opened, by candidate list: loading again is then free. */

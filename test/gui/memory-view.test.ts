@@ -6,6 +6,7 @@ import { vectorStoreConfigSchema } from "../../src/config/memory-config.js";
 import { MemoryView } from "../../src/gui/memory-view.js";
 import { createVectorStore } from "../../src/memory/vector-store/create-vector-store.js";
 import { randomVectors } from "../../src/memory/vector-store/random-vectors.js";
+import { hnswlibMissing } from "../memory/vector-store/lancedb/hnsw-libraries.js";
 
 const dir = await mkdtemp(join(tmpdir(), "aios-memory-view-"));
 afterAll(() => rm(dir, { recursive: true, force: true }));
@@ -26,7 +27,11 @@ it("names the index that answers queries: exact search, then the HNSW graph with
   await store.close();
   const indexed = await view.collection("lancedb", "seen");
   expect(indexed.indexed).toBe(true);
-  expect(indexed.index).toMatch(/^HNSW \(usearch\), M 12, ef_construction 64, ef_search 40/);
+  // The default library: hnswlib where its addon is built.
+  const library = hnswlibMissing === null ? "hnswlib" : "usearch";
+  expect(indexed.index).toMatch(
+    new RegExp(`^HNSW \\(${library}\\), M 12, ef_construction 64, ef_search 40`),
+  );
   await view.close();
 });
 

@@ -52,6 +52,7 @@ async function openDriver(
   switch (backend) {
     case "lancedb": {
       const { openLanceDbStore } = await import("./lancedb/lancedb-store.js");
+      const { resolveHnswLibrary } = await import("./lancedb/hnsw-graph.js");
       return openLanceDbStore({
         path: config.lancedb.path,
         collection,
@@ -59,6 +60,7 @@ async function openDriver(
         nprobes: config.lancedb.nprobes,
         index: config.lancedb.index,
         hnsw: {
+          library: resolveHnswLibrary(config.lancedb.hnsw_library, noticeOnStderr),
           m: config.lancedb.hnsw_m,
           efConstruction: config.lancedb.hnsw_ef_construction,
           scalar: config.lancedb.hnsw_scalar,

@@ -3,17 +3,25 @@ import { readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises
 import { join } from "node:path";
 import type { Table } from "@lancedb/lancedb";
 import type { Vector } from "apache-arrow";
-import type { Index as UsearchIndex } from "usearch";
 import { type FilterCondition, matchesFilter } from "../filter.js";
 import type { CheckedBatch, ScoredHit } from "../types.js";
-import { HnswSearchPool, type Nearest } from "./hnsw-search-pool.js";
+import {
+  graphSuffix,
+  type HnswGraph,
+  type HnswLibrary,
+  type HnswScalar,
+  type Nearest,
+  newGraph,
+} from "./hnsw-graph.js";
+import { HnswSearchPool } from "./hnsw-search-pool.js";
 import { parseMetadata } from "./rows.js";
-import { type HnswScalar, newGraph } from "./usearch-graph.js";
 
-export type { HnswScalar };
+export type { HnswLibrary, HnswScalar };
 
 /** Graph parameters of the HNSW index (Malkov & Yashunin 2018; usearch's names in brackets). */
 export interface HnswParams {
+  /** The library holding the graph (resolved: never "auto"). */
+  readonly library: HnswLibrary;
   /** Links per node [connectivity]: more is better recall, more memory, slower build. */
   readonly m: number;
   /** Candidate list while inserting [expansion_add]: more is a better graph, slower build. */
@@ -25,7 +33,7 @@ export interface HnswParams {
   readonly scalar: HnswScalar;
   /** Candidate list per query [expansion_search]: more is better recall, slower queries. */
   readonly efSearch: number;
-  /** Threads for the build; 0 lets usearch use every core. */
+  /** Threads for the build; 0: every core. */
   readonly buildThreads: number;
   /**
    * Worker threads searching the saved graph while queries run concurrently; 0 or 1: none,
@@ -35,7 +43,7 @@ export interface HnswParams {
 }
 
 /**
- * Rows per usearch `add` call while building. Large enough that every build thread has work,
+ * Rows per graph `add` call while building. Large enough that every build thread has work,
  * small enough that the staging copy stays at 32 MiB for 128-D vectors.
  */
 const BUILD_CHUNK = 65_536;
@@ -54,21 +62,23 @@ interface SavedHeader {
   readonly m: number;
   readonly efConstruction: number;
   readonly scalar: HnswScalar;
+  /** The library that wrote the graph file; absent in files saved before hnswlib: usearch. */
+  readonly library?: HnswLibrary;
   /** The graph file beside this one; a fresh name per save ties the two files together. */
   readonly graph: string;
   /**
    * The graph file's size in bytes: usearch reads a short or foreign file without checking
    * and crashes the process (2.25.3: a segfault or heap corruption in `load`), so a file of
-   * another size is never handed to it.
+   * another size is never handed to either library.
    */
   readonly graphBytes: number;
-  /** Record id and metadata JSON by usearch key; null where the key was removed. */
+  /** Record id and metadata JSON by graph key; null where the key was removed. */
   readonly ids: (string | null)[];
   readonly metadata: (string | null)[];
 }
 
 /**
- * An in-process HNSW graph (usearch) over a LanceDB table's vectors, with the ids and metadata
+ * An in-process HNSW graph (hnswlib or usearch) over a LanceDB table's vectors, with the ids and metadata
  * JSON it answers with. LanceDB stays the store of record; this is a derived cache that is only
  * used while `tableVersion` equals the table's version, so it can be stale but never wrong.
  * Saved beside the table as `<collection>.hnsw.json` plus a graph file it names.
@@ -77,7 +87,7 @@ export class HnswIndex {
   readonly params: HnswParams;
   readonly dimension: number;
   tableVersion: number;
-  readonly #graph: UsearchIndex;
+  readonly #graph: HnswGraph;
   readonly #ids: (string | null)[];
   readonly #metadata: (string | null)[];
   readonly #keyOf = new Map<string, number>();
@@ -88,7 +98,7 @@ export class HnswIndex {
   #pool: HnswSearchPool | null = null;
 
   private constructor(
-    graph: UsearchIndex,
+    graph: HnswGraph,
     params: HnswParams,
     dimension: number,
     tableVersion: number,
@@ -113,12 +123,13 @@ export class HnswIndex {
 
   /**
    * Reads every row of `table` (at its current version) into a new graph. Vectors are copied
-   * straight out of the Arrow column and inserted `BUILD_CHUNK` rows per call, so usearch's
+   * straight out of the Arrow column and inserted `BUILD_CHUNK` rows per call, so the build
    * threads share large batches (one call per LanceDB batch of ~1000 rows left them idle).
    */
   static async build(table: Table, dimension: number, params: HnswParams): Promise<HnswIndex> {
     const tableVersion = await table.version();
-    return HnswIndex.#fill(dimension, params, tableVersion, tableRows(table, dimension));
+    const rows = await table.countRows();
+    return HnswIndex.#fill(dimension, params, tableVersion, rows, tableRows(table, dimension));
   }
 
   /**
@@ -136,16 +147,18 @@ export class HnswIndex {
       metadata: records.map((r) => r.metadata),
       vector: (i) => (records[i] as { vector: Float32Array }).vector,
     };
-    return HnswIndex.#fill(dimension, params, tableVersion, [rows]);
+    return HnswIndex.#fill(dimension, params, tableVersion, records.length, [rows]);
   }
 
   static async #fill(
     dimension: number,
     params: HnswParams,
     tableVersion: number,
+    expectedRows: number,
     batches: AsyncIterable<RowBatch> | Iterable<RowBatch>,
   ): Promise<HnswIndex> {
     const graph = await newGraph({ ...params, dimension });
+    graph.beginBuild(expectedRows);
     const ids: string[] = [];
     const metadata: string[] = [];
     let chunk = new Float32Array(BUILD_CHUNK * dimension);
@@ -169,6 +182,7 @@ export class HnswIndex {
       }
     }
     flush();
+    graph.endBuild();
     return new HnswIndex(graph, params, dimension, tableVersion, ids, metadata, null);
   }
 
@@ -191,7 +205,8 @@ export class HnswIndex {
       header.format !== FORMAT ||
       header.m !== params.m ||
       header.efConstruction !== params.efConstruction ||
-      header.scalar !== params.scalar
+      header.scalar !== params.scalar ||
+      (header.library ?? "usearch") !== params.library
     )
       return null;
     const graph = await newGraph({ ...params, dimension: header.dimension });
@@ -233,7 +248,7 @@ export class HnswIndex {
    * pair, whose older `tableVersion` makes it unused until rebuilt.
    */
   async save(dir: string, collection: string): Promise<void> {
-    const graph = `${collection}.hnsw.${randomBytes(6).toString("hex")}.usearch`;
+    const graph = `${collection}.hnsw.${randomBytes(6).toString("hex")}${graphSuffix(this.params.library)}`;
     this.#graph.save(join(dir, graph));
     const graphBytes = (await stat(join(dir, graph))).size;
     const header: SavedHeader = {
@@ -243,6 +258,7 @@ export class HnswIndex {
       m: this.params.m,
       efConstruction: this.params.efConstruction,
       scalar: this.params.scalar,
+      library: this.params.library,
       graph,
       graphBytes,
       ids: this.#ids,
@@ -255,7 +271,8 @@ export class HnswIndex {
     // Workers mapping an older file keep it readable until they close (POSIX unlink).
     await this.#closePool();
     for (const name of await readdir(dir)) {
-      if (name.startsWith(prefix) && name.endsWith(".usearch") && name !== graph)
+      const graphFile = name.endsWith(".usearch") || name.endsWith(".hnswlib");
+      if (name.startsWith(prefix) && graphFile && name !== graph)
         await rm(join(dir, name), { force: true });
     }
     this.#savedGraph = join(dir, graph);
@@ -284,6 +301,7 @@ export class HnswIndex {
       this.#pool ??= new HnswSearchPool(
         {
           graph: this.#savedGraph,
+          library: this.params.library,
           dimension: this.dimension,
           m: this.params.m,
           efConstruction: this.params.efConstruction,
@@ -303,7 +321,7 @@ export class HnswIndex {
         }
       }
     }
-    return this.#graph.search(query, count, 1);
+    return this.#graph.search(query, count);
   }
 
   /**
@@ -317,7 +335,7 @@ export class HnswIndex {
       const key = Number(found.keys[i]);
       const id = this.#ids[key];
       if (id === null || id === undefined) continue;
-      // Inner product of unit vectors: usearch's distance 1 - dot is 1 - cosine similarity.
+      // Inner product of unit vectors: the distance 1 - dot is 1 - cosine similarity.
       hits.push({
         id,
         score: 1 - (found.distances[i] as number),

@@ -1,17 +1,13 @@
 import { closeSync, openSync } from "node:fs";
 import type { Worker } from "node:worker_threads";
 import { startWorker } from "../../../core/worker-entry.js";
+import type { Nearest } from "./hnsw-graph.js";
 import type { HnswSearchRequest, HnswWorkerData, HnswWorkerReply } from "./hnsw-search-protocol.js";
 
-/** The nearest keys of one search, nearest first, with their distances. */
-export interface Nearest {
-  readonly keys: BigUint64Array;
-  readonly distances: Float32Array;
-}
-
 /**
- * Worker threads searching one saved HNSW graph file, each through a read-only memory map.
- * A usearch search is synchronous native code: on the event loop, concurrent queries queue
+ * Worker threads searching one saved HNSW graph file, each through its own read-only view
+ * (usearch maps the file; hnswlib reads a copy into each worker). A graph search is
+ * synchronous native code: on the event loop, concurrent queries queue
  * behind each other and behind every other request of the process; here each takes the least
  * busy worker. The pool is usable once every worker has opened the file (`ready`), and is
  * `broken` if a worker fails; callers then search their own copy of the graph instead.

@@ -1,10 +1,10 @@
-import type { GraphSettings } from "./usearch-graph.js";
+import type { GraphSettings } from "./hnsw-graph.js";
 
 /** Messages between `hnsw-search-pool.ts` and its worker threads. */
 
-/** What a worker opens (read-only, memory-mapped) when it starts: its `workerData`. */
+/** What a worker opens (read-only) when it starts: its `workerData`. */
 export interface HnswWorkerData extends GraphSettings {
-  /** A saved usearch graph file (`HnswIndex.save`), made with these settings. */
+  /** A saved graph file (`HnswIndex.save`), made with these settings. */
   readonly graph: string;
 }
 
@@ -21,7 +21,7 @@ export type HnswWorkerReply =
   | {
       readonly kind: "found";
       readonly id: number;
-      /** usearch keys of the nearest, nearest first. */
+      /** Graph keys of the nearest, nearest first. */
       readonly keys: BigUint64Array;
       /** Their inner-product distances (1 - dot). */
       readonly distances: Float32Array;

@@ -1,13 +1,13 @@
 /**
- * A graph search worker thread: maps a saved usearch graph read-only (`view`: the pages are
- * shared with the other workers and the page cache, not copied) and answers nearest-neighbour
+ * A graph search worker thread: opens a saved graph read-only (`view`: usearch maps it, its
+ * pages shared with the other workers and the page cache; hnswlib reads a copy) and answers nearest-neighbour
  * requests, so that searches run beside the event loop and each other. See
  * `hnsw-search-pool.ts`.
  */
 import { statSync } from "node:fs";
 import { parentPort, workerData } from "node:worker_threads";
+import { newGraph } from "./hnsw-graph.js";
 import type { HnswSearchRequest, HnswWorkerData, HnswWorkerReply } from "./hnsw-search-protocol.js";
-import { newGraph } from "./usearch-graph.js";
 
 const port = parentPort;
 if (port === null) throw new Error("hnsw-search-worker must run in a worker thread");
@@ -21,7 +21,7 @@ try {
   port.on("message", ({ id, vector, count }: HnswSearchRequest) => {
     let reply: HnswWorkerReply;
     try {
-      const found = graph.search(vector, count, 1);
+      const found = graph.search(vector, count);
       reply = { kind: "found", id, keys: found.keys, distances: found.distances };
     } catch (error) {
       reply = { kind: "error", id, error: (error as Error).message };

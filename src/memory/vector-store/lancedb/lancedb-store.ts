@@ -493,7 +493,7 @@ class LanceDbStore implements VectorStoreDriver {
         const p = hnsw.params;
         return {
           indexed: true,
-          index: `HNSW (usearch), M ${p.m}, ef_construction ${p.efConstruction}, ef_search ${p.efSearch}, ${p.scalar} vectors; filtered: ${FILTER_CANDIDATES_PER_RESULT} graph candidates per result, else exact over the matching rows`,
+          index: `HNSW (${p.library}), M ${p.m}, ef_construction ${p.efConstruction}, ef_search ${p.efSearch}, ${p.scalar} vectors; filtered: ${FILTER_CANDIDATES_PER_RESULT} graph candidates per result, else exact over the matching rows`,
         };
       }
     }

@@ -5,11 +5,12 @@ import { afterAll, describe, expect, it } from "vitest";
 import { vectorStoreConfigSchema } from "../../../../src/config/memory-config.js";
 import { createVectorStore } from "../../../../src/memory/vector-store/create-vector-store.js";
 import { ExactIndex } from "../../../../src/memory/vector-store/exact-search.js";
+import { graphSuffix } from "../../../../src/memory/vector-store/lancedb/hnsw-graph.js";
 import { ClusteredVectors } from "../../../../src/memory/vector-store/random-vectors.js";
+import { describeEachLibrary, hnswlibMissing } from "./hnsw-libraries.js";
 
-const dir = await mkdtemp(join(tmpdir(), "aios-hnsw-"));
-afterAll(() => rm(dir, { recursive: true, force: true }));
-const config = vectorStoreConfigSchema.parse({ lancedb: { path: dir } });
+const root = await mkdtemp(join(tmpdir(), "aios-hnsw-"));
+afterAll(() => rm(root, { recursive: true, force: true }));
 
 const dim = 16;
 const source = new ClusteredVectors(dim, { clusters: 10, sigma: 0.35 }, 7);
@@ -31,7 +32,10 @@ async function recallAt10(
   return found / (queries.length * 10);
 }
 
-describe("lancedb HNSW index (usearch graph beside the table)", () => {
+describeEachLibrary("lancedb HNSW index: a graph beside the table", (library) => {
+  const dir = join(root, library);
+  const config = vectorStoreConfigSchema.parse({ lancedb: { path: dir, hnsw_library: library } });
+
   it("serves unfiltered queries after createIndex, and again after close and reopen", async () => {
     const store = await createVectorStore("lancedb", config, { collection: "reopen" });
     await store.upsert(
@@ -40,7 +44,7 @@ describe("lancedb HNSW index (usearch graph beside the table)", () => {
       data.map((_, i) => ({ n: i })),
     );
     expect(await store.createIndex()).toBe(true);
-    expect((await store.stats()).index).toMatch(/^HNSW \(usearch\), M 32/);
+    expect((await store.stats()).index).toMatch(new RegExp(`^HNSW \\(${library}\\), M 32`));
     expect(await recallAt10(store, data, ids)).toBeGreaterThanOrEqual(0.95);
     await store.close();
     expect(
@@ -63,7 +67,9 @@ describe("lancedb HNSW index (usearch graph beside the table)", () => {
     const [self] = await store.query(data[7] as Float32Array, 1);
     expect(self?.[1]).toBeCloseTo(1, 6);
     await store.close();
-    const f16 = vectorStoreConfigSchema.parse({ lancedb: { path: dir, hnsw_scalar: "f16" } });
+    const f16 = vectorStoreConfigSchema.parse({
+      lancedb: { path: dir, hnsw_library: library, hnsw_scalar: "f16" },
+    });
     const half = await createVectorStore("lancedb", f16, { collection: "scalar" });
     // The saved f32 graph does not match: queries go to LanceDB until the graph is rebuilt.
     expect((await half.stats()).index).not.toMatch(/^HNSW/);
@@ -77,13 +83,13 @@ describe("lancedb HNSW index (usearch graph beside the table)", () => {
     await half.close();
   });
 
-  it("rebuilds a graph whose file was cut short instead of handing it to usearch", async () => {
+  it("rebuilds a graph whose file was cut short instead of handing it to the library", async () => {
     const store = await createVectorStore("lancedb", config, { collection: "cut" });
     await store.upsert(ids, data);
     await store.createIndex();
     await store.close();
     const [graph] = (await readdir(dir)).filter(
-      (f) => f.startsWith("aios_memory_cut.hnsw.") && f.endsWith(".usearch"),
+      (f) => f.startsWith("aios_memory_cut.hnsw.") && f.endsWith(graphSuffix(library)),
     );
     const file = join(dir, graph as string);
     // usearch 2.25.3 loads this without checking and corrupts the heap (the process aborts).
@@ -177,7 +183,9 @@ describe("lancedb HNSW index (usearch graph beside the table)", () => {
   });
 
   it("index ivf_flat keeps LanceDB's IVF_FLAT index and writes no graph", async () => {
-    const ivf = vectorStoreConfigSchema.parse({ lancedb: { path: dir, index: "ivf_flat" } });
+    const ivf = vectorStoreConfigSchema.parse({
+      lancedb: { path: dir, hnsw_library: library, index: "ivf_flat" },
+    });
     const store = await createVectorStore("lancedb", ivf, { collection: "ivf" });
     await store.upsert(ids, data);
     expect(await store.createIndex()).toBe(true);
@@ -187,5 +195,32 @@ describe("lancedb HNSW index (usearch graph beside the table)", () => {
     expect((await readdir(dir)).filter((f) => f.startsWith("aios_memory_ivf.hnsw"))).toHaveLength(
       0,
     );
+  });
+});
+
+describe.skipIf(hnswlibMissing !== null)("lancedb HNSW library change", () => {
+  it("rebuilds a graph another library saved instead of reading it, and says which serves", async () => {
+    const dir = join(root, "switch");
+    const usearch = vectorStoreConfigSchema.parse({
+      lancedb: { path: dir, hnsw_library: "usearch" },
+    });
+    const store = await createVectorStore("lancedb", usearch, { collection: "switch" });
+    await store.upsert(ids, data);
+    await store.createIndex();
+    expect((await store.stats()).index).toMatch(/^HNSW \(usearch\)/);
+    await store.close();
+    // auto resolves to hnswlib where its addon loads.
+    const auto = vectorStoreConfigSchema.parse({ lancedb: { path: dir } });
+    expect(auto.lancedb.hnsw_library).toBe("auto");
+    const again = await createVectorStore("lancedb", auto, { collection: "switch" });
+    expect((await again.stats()).index).not.toMatch(/^HNSW/);
+    expect((await again.query(data[42] as Float32Array, 1))[0]?.[0]).toBe("r42");
+    expect(await again.createIndex()).toBe(true);
+    expect((await again.stats()).index).toMatch(/^HNSW \(hnswlib\)/);
+    expect(await recallAt10(again, data, ids)).toBeGreaterThanOrEqual(0.95);
+    await again.close();
+    const files = (await readdir(dir)).filter((f) => f.startsWith("aios_memory_switch.hnsw."));
+    expect(files.filter((f) => f.endsWith(".usearch"))).toEqual([]);
+    expect(files.filter((f) => f.endsWith(".hnswlib"))).toHaveLength(1);
   });
 });

@@ -2,15 +2,16 @@ import { mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, expect, it } from "vitest";
 import { vectorStoreConfigSchema } from "../../../../src/config/memory-config.js";
 import { createVectorStore } from "../../../../src/memory/vector-store/create-vector-store.js";
+import { graphSuffix } from "../../../../src/memory/vector-store/lancedb/hnsw-graph.js";
 import { HnswSearchPool } from "../../../../src/memory/vector-store/lancedb/hnsw-search-pool.js";
 import { ClusteredVectors } from "../../../../src/memory/vector-store/random-vectors.js";
+import { describeEachLibrary } from "./hnsw-libraries.js";
 
-const dir = await mkdtemp(join(tmpdir(), "aios-hnsw-pool-"));
-afterAll(() => rm(dir, { recursive: true, force: true }));
-const config = vectorStoreConfigSchema.parse({ lancedb: { path: dir, search_threads: 2 } });
+const root = await mkdtemp(join(tmpdir(), "aios-hnsw-pool-"));
+afterAll(() => rm(root, { recursive: true, force: true }));
 
 const dim = 16;
 const source = new ClusteredVectors(dim, { clusters: 10, sigma: 0.35 }, 11);
@@ -29,18 +30,24 @@ async function whenReady(pool: HnswSearchPool): Promise<void> {
   }
 }
 
-describe("HNSW search workers", () => {
+describeEachLibrary("HNSW search workers", (library) => {
+  const dir = join(root, library);
+  const config = vectorStoreConfigSchema.parse({
+    lancedb: { path: dir, hnsw_library: library, search_threads: 2 },
+  });
+
   it("answer from the saved graph file what the graph holds", async () => {
     const store = await createVectorStore("lancedb", config, { collection: "pool" });
     await store.upsert(ids, data);
     await store.createIndex();
     await store.close();
     const [file] = (await readdir(dir)).filter(
-      (f) => f.startsWith("aios_memory_pool.hnsw.") && f.endsWith(".usearch"),
+      (f) => f.startsWith("aios_memory_pool.hnsw.") && f.endsWith(graphSuffix(library)),
     );
     const pool = new HnswSearchPool(
       {
         graph: join(dir, file as string),
+        library,
         dimension: dim,
         m: 32,
         efConstruction: 64,
@@ -68,10 +75,11 @@ describe("HNSW search workers", () => {
 
   it("is broken, not hung, on a missing graph file", async () => {
     // (A file that is not a graph never reaches the pool: HnswIndex.load checks its size.)
-    for (const name of ["missing.usearch"]) {
+    for (const name of [`missing${graphSuffix(library)}`]) {
       const pool = new HnswSearchPool(
         {
           graph: join(dir, name),
+          library,
           dimension: dim,
           m: 32,
           efConstruction: 64,
