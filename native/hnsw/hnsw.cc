@@ -131,25 +131,31 @@ const char* Row(const HnswGraph& g, const float* vectors, size_t row, std::vecto
 
 // Ends a bulk build: rewrites every row as links, float32 vector, label (dropping the half
 // copy) and makes the graph measure float32 distances, as a graph built row by row would.
+// In place, front to back: a row never grows, so row i's new bytes end before row i + 1's old
+// ones start; the block is then shrunk. The build's peak is so the half + float32 layout
+// (1.33x the float32 graph's level-0 memory for 128-D rows), not both layouts at once.
 void EndBuild(HnswGraph& g) {
   if (!g.build_space) return;
   Graph& graph = *g.graph;
   const size_t links = graph.offsetData_;
   const size_t half_bytes = g.space->dimension() * 2;
   const size_t row_bytes = g.space->get_data_size();
+  const size_t old_element = graph.size_data_per_element_;
   const size_t per_element = links + row_bytes + sizeof(hnswlib::labeltype);
-  char* memory = static_cast<char*>(malloc(graph.max_elements_ * per_element));
-  if (memory == nullptr) throw std::runtime_error("not enough memory to finish the build");
+  char* memory = graph.data_level0_memory_;
   const size_t count = graph.cur_element_count;
   for (size_t i = 0; i < count; i++) {
-    const char* from = graph.data_level0_memory_ + i * graph.size_data_per_element_;
+    const char* from = memory + i * old_element;
     char* to = memory + i * per_element;
-    std::memcpy(to, from, links);
-    std::memcpy(to + links, from + links + half_bytes, row_bytes);
-    std::memcpy(to + links + row_bytes, from + graph.label_offset_, sizeof(hnswlib::labeltype));
+    hnswlib::labeltype label;
+    std::memcpy(&label, from + graph.label_offset_, sizeof(label));
+    std::memmove(to, from, links);
+    std::memmove(to + links, from + links + half_bytes, row_bytes);
+    std::memcpy(to + links + row_bytes, &label, sizeof(label));
   }
-  free(graph.data_level0_memory_);
-  graph.data_level0_memory_ = memory;
+  char* shrunk = static_cast<char*>(realloc(memory, graph.max_elements_ * per_element));
+  // A failed shrink leaves the larger block, which still holds the rows.
+  if (shrunk != nullptr) graph.data_level0_memory_ = shrunk;
   graph.size_data_per_element_ = per_element;
   graph.data_size_ = row_bytes;
   graph.label_offset_ = links + row_bytes;

@@ -48,8 +48,9 @@ export const vectorStoreConfigSchema = z.strictObject({
       // install) builds 1M vectors in about half usearch's time; auto takes hnswlib when the
       // addon loads, else usearch with a note. A graph saved by the other library is rebuilt.
       hnsw_library: z.enum(["auto", "hnswlib", "usearch"]).default("auto"),
-      // How the HNSW graph stores vectors: f32 exact; f16 builds ~1.4x faster in half the
-      // memory, but query scores are then half-precision (off by ~1e-4) and recall a little lower.
+      // How the HNSW graph stores vectors: f32 exact; f16 in half the memory, but query scores
+      // are then half-precision (off by ~1e-4) and recall a little lower. (hnswlib builds f32
+      // graphs on half-precision distances already, so f16 no longer builds much faster.)
       hnsw_scalar: z.enum(["f32", "f16"]).default("f32"),
       // HNSW candidate list per query (at least top-k): higher is better recall, slower queries.
       ef_search: z.number().int().min(1).max(1000).default(128),

@@ -1,4 +1,5 @@
 import { execFile } from "node:child_process";
+import { existsSync } from "node:fs";
 import { cp, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -49,6 +50,20 @@ describe("the packed package", () => {
     await expect(readFile(join(installed, "dist/src/index.d.ts"), "utf8")).resolves.toContain(
       "createVectorStore",
     );
+  });
+
+  it("builds both native addons from the packed sources at install, where this checkout could", async () => {
+    const installed = join(project, "node_modules", "aios");
+    for (const [dir, name] of [
+      ["gemm", "aios_gemm"],
+      ["hnsw", "aios_hnsw"],
+    ] as const) {
+      // Built here means the package's install script has what it needs to build it too.
+      if (!existsSync(join(repoRoot, "native", dir, "build", "Release", `${name}.node`))) continue;
+      expect(existsSync(join(installed, "native", dir, "build", "Release", `${name}.node`))).toBe(
+        true,
+      );
+    }
   });
 
   it("type-checks examples/library.ts against the packed declarations", async () => {

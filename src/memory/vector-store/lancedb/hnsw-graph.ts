@@ -1,5 +1,5 @@
 import { AiosError } from "../../../core/errors.js";
-import { hnswlibAddon } from "./hnswlib-addon.js";
+import { type HnswlibAddon, hnswlibAddon } from "./hnswlib-addon.js";
 
 /** How a graph stores its vectors: float32 as given, or IEEE half (usearch: quantization). */
 export type HnswScalar = "f32" | "f16";
@@ -69,15 +69,16 @@ let fallbackTold = false;
 /**
  * The library `choice` names: `auto` is hnswlib when the native addon loads, else usearch,
  * said once per process through `note` (the build is then about twice as slow at 1M).
+ * `addon` is the loaded addon (a parameter so that its absence can be tested).
  *
  * @throws AiosError VECTOR_STORE (exit 2) when `choice` is hnswlib and the addon does not load.
  */
 export function resolveHnswLibrary(
   choice: HnswLibraryChoice,
   note: (line: string) => void,
+  addon: HnswlibAddon = hnswlibAddon(),
 ): HnswLibrary {
   if (choice === "usearch") return "usearch";
-  const addon = hnswlibAddon();
   if (addon.ok) return "hnswlib";
   if (choice === "hnswlib")
     throw new AiosError(

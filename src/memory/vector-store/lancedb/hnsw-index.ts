@@ -161,7 +161,10 @@ export class HnswIndex {
     graph.beginBuild(expectedRows);
     const ids: string[] = [];
     const metadata: string[] = [];
-    let chunk = new Float32Array(BUILD_CHUNK * dimension);
+    // One staging buffer for the whole build: both libraries copy the rows they are given, and
+    // a fresh 32 MiB buffer per call made V8 start a garbage collection each time, whose
+    // background threads then took cores from the build (200k rows: 6.7 s against 5.5 s).
+    const chunk = new Float32Array(BUILD_CHUNK * dimension);
     let filled = 0;
     const flush = () => {
       if (filled === 0) return;
@@ -169,7 +172,6 @@ export class HnswIndex {
       const first = ids.length - filled;
       for (let i = 0; i < filled; i++) keys[i] = BigInt(first + i);
       graph.add(keys, chunk.subarray(0, filled * dimension), params.buildThreads);
-      chunk = new Float32Array(BUILD_CHUNK * dimension);
       filled = 0;
     };
     for await (const batch of batches) {

@@ -2,10 +2,12 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { AiosError } from "../../../../src/core/errors.js";
 import { ExactIndex } from "../../../../src/memory/vector-store/exact-search.js";
 import {
   type HnswScalar,
   newGraph,
+  resolveHnswLibrary,
 } from "../../../../src/memory/vector-store/lancedb/hnsw-graph.js";
 import { ClusteredVectors } from "../../../../src/memory/vector-store/random-vectors.js";
 import { describeEachLibrary, hnswlibMissing } from "./hnsw-libraries.js";
@@ -134,4 +136,41 @@ describe.skipIf(hnswlibMissing !== null)("hnswlib's checks", () => {
     // The graph still answers after the refusals.
     expect(Number(graph.search(data[3] as Float32Array, 1).keys[0])).toBe(3);
   });
+});
+
+describe("choosing the HNSW library", () => {
+  const missing = {
+    ok: false,
+    reason: "the native HNSW addon is not built (x.node is missing)",
+  } as const;
+
+  it("auto takes usearch without the addon, saying why and how to build it, once", () => {
+    const notes: string[] = [];
+    expect(resolveHnswLibrary("auto", (line) => notes.push(line), missing)).toBe("usearch");
+    expect(resolveHnswLibrary("auto", (line) => notes.push(line), missing)).toBe("usearch");
+    expect(notes).toHaveLength(1);
+    expect(notes[0]).toMatch(/x\.node is missing.*usearch.*npm run build:native/);
+    expect(resolveHnswLibrary("usearch", (line) => notes.push(line))).toBe("usearch");
+  });
+
+  it("hnswlib without the addon stops with VECTOR_STORE (exit 2) naming the key and the fix", () => {
+    let error: unknown;
+    try {
+      resolveHnswLibrary("hnswlib", () => {}, missing);
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(AiosError);
+    expect(error).toMatchObject({ code: "VECTOR_STORE", exitCode: 2 });
+    expect((error as AiosError).message).toMatch(/hnsw_library is hnswlib, but .*x\.node/);
+    expect((error as AiosError).hint).toMatch(/npm run build:native/);
+  });
+
+  it.runIf(process.env.CI === "true")(
+    "finds the addon in CI (npm ci builds it), so CI tests both libraries",
+    () => {
+      expect(hnswlibMissing).toBeNull();
+      expect(resolveHnswLibrary("auto", () => {})).toBe("hnswlib");
+    },
+  );
 });
