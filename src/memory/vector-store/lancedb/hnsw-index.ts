@@ -231,6 +231,35 @@ export class HnswIndex {
   }
 
   /**
+   * Why the saved graph of `collection` under `dir` is not used with `params`, in words
+   * ("library usearch, not hnswlib"), or null when there is none or its settings match (it may
+   * still be stale or unreadable). For stats: a graph that stops being used after an upgrade or
+   * a settings change says so rather than leaving queries exact without a word.
+   */
+  static async settingsMismatch(
+    dir: string,
+    collection: string,
+    params: HnswParams,
+  ): Promise<string | null> {
+    let header: SavedHeader;
+    try {
+      header = JSON.parse(await readFile(headerPath(dir, collection), "utf8")) as SavedHeader;
+    } catch {
+      return null;
+    }
+    const differences: string[] = [];
+    if (header.format !== FORMAT) differences.push(`format ${header.format}, not ${FORMAT}`);
+    const library = header.library ?? "usearch";
+    if (library !== params.library) differences.push(`library ${library}, not ${params.library}`);
+    if (header.m !== params.m) differences.push(`M ${header.m}, not ${params.m}`);
+    if (header.efConstruction !== params.efConstruction)
+      differences.push(`ef_construction ${header.efConstruction}, not ${params.efConstruction}`);
+    if (header.scalar !== params.scalar)
+      differences.push(`${header.scalar} vectors, not ${params.scalar}`);
+    return differences.length === 0 ? null : differences.join(", ");
+  }
+
+  /**
    * What identifies the saved header of `collection` under `dir` (its modification time and
    * size), or null when there is none: a client that found no current graph there looks again
    * only when this changes, rather than parsing the header (every id) on each refresh.

@@ -499,7 +499,16 @@ class LanceDbStore implements VectorStoreDriver {
     }
     if (await this.#isIndexed())
       return { indexed: true, index: `IVF_FLAT (LanceDB), nprobes ${this.#options.nprobes}` };
-    return { indexed: false, index: "none: exact search" };
+    const mismatch = this.#hnswEnabled()
+      ? await HnswIndex.settingsMismatch(this.#options.path, this.collection, this.#options.hnsw)
+      : null;
+    return {
+      indexed: false,
+      index:
+        mismatch === null
+          ? "none: exact search"
+          : `none: exact search (the saved HNSW graph has ${mismatch}; the next write or vs-index rebuilds it)`,
+    };
   }
 
   /**
