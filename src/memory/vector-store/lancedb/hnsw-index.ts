@@ -197,20 +197,8 @@ export class HnswIndex {
     collection: string,
     params: HnswParams,
   ): Promise<HnswIndex | null> {
-    let header: SavedHeader;
-    try {
-      header = JSON.parse(await readFile(headerPath(dir, collection), "utf8")) as SavedHeader;
-    } catch {
-      return null;
-    }
-    if (
-      header.format !== FORMAT ||
-      header.m !== params.m ||
-      header.efConstruction !== params.efConstruction ||
-      header.scalar !== params.scalar ||
-      (header.library ?? "usearch") !== params.library
-    )
-      return null;
+    const header = await readHeader(dir, collection);
+    if (header === null || settingsDiffer(header, params).length > 0) return null;
     const graph = await newGraph({ ...params, dimension: header.dimension });
     const file = join(dir, header.graph);
     try {
@@ -241,21 +229,8 @@ export class HnswIndex {
     collection: string,
     params: HnswParams,
   ): Promise<string | null> {
-    let header: SavedHeader;
-    try {
-      header = JSON.parse(await readFile(headerPath(dir, collection), "utf8")) as SavedHeader;
-    } catch {
-      return null;
-    }
-    const differences: string[] = [];
-    if (header.format !== FORMAT) differences.push(`format ${header.format}, not ${FORMAT}`);
-    const library = header.library ?? "usearch";
-    if (library !== params.library) differences.push(`library ${library}, not ${params.library}`);
-    if (header.m !== params.m) differences.push(`M ${header.m}, not ${params.m}`);
-    if (header.efConstruction !== params.efConstruction)
-      differences.push(`ef_construction ${header.efConstruction}, not ${params.efConstruction}`);
-    if (header.scalar !== params.scalar)
-      differences.push(`${header.scalar} vectors, not ${params.scalar}`);
+    const header = await readHeader(dir, collection);
+    const differences = header === null ? [] : settingsDiffer(header, params);
     return differences.length === 0 ? null : differences.join(", ");
   }
 
@@ -473,6 +448,29 @@ async function* tableRows(table: Table, dimension: number): AsyncGenerator<RowBa
         (vectorColumn.get(i) as { toArray(): Float32Array }).toArray(),
     };
   }
+}
+
+/** The saved header of `collection` under `dir`, or null when there is none or it is not JSON. */
+async function readHeader(dir: string, collection: string): Promise<SavedHeader | null> {
+  try {
+    return JSON.parse(await readFile(headerPath(dir, collection), "utf8")) as SavedHeader;
+  } catch {
+    return null;
+  }
+}
+
+/** How a saved graph's settings differ from `params`, in words; empty when it can be used. */
+function settingsDiffer(header: SavedHeader, params: HnswParams): string[] {
+  const differences: string[] = [];
+  if (header.format !== FORMAT) differences.push(`format ${header.format}, not ${FORMAT}`);
+  const library = header.library ?? "usearch";
+  if (library !== params.library) differences.push(`library ${library}, not ${params.library}`);
+  if (header.m !== params.m) differences.push(`M ${header.m}, not ${params.m}`);
+  if (header.efConstruction !== params.efConstruction)
+    differences.push(`ef_construction ${header.efConstruction}, not ${params.efConstruction}`);
+  if (header.scalar !== params.scalar)
+    differences.push(`${header.scalar} vectors, not ${params.scalar}`);
+  return differences;
 }
 
 function headerPath(dir: string, collection: string): string {
