@@ -11,9 +11,9 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import hnswlib from "hnswlib-node";
 import { Index, MetricKind, ScalarKind } from "usearch";
 import { ExactIndex } from "../src/memory/vector-store/exact-search.js";
+import { newGraph } from "../src/memory/vector-store/lancedb/hnsw-graph.js";
 import { faissPython } from "./faiss-venv.js";
 import { type Latency, latencyOf } from "./latency.js";
 import { makeDataset } from "./vector-datasets.js";
@@ -142,25 +142,38 @@ if (libraries.has("usearch")) {
 }
 
 if (libraries.has("hnswlib")) {
+  // aios's own addon (native/hnsw): inner product on unit rows, a bulk build on every thread.
+  const settings = (ef: number) =>
+    ({
+      library: "hnswlib",
+      dimension: dim,
+      m,
+      efConstruction: efC,
+      scalar: "f32",
+      efSearch: ef,
+    }) as const;
+  const unitRows = flat.slice();
+  for (let i = 0; i < size; i++) unitInPlace(unitRows.subarray(i * dim, (i + 1) * dim));
+  const keys = BigUint64Array.from({ length: size }, (_, i) => BigInt(i));
   const before = rssMiB();
   const started = performance.now();
-  const index = new hnswlib.HierarchicalNSW("cosine", dim);
-  index.initIndex(size, m, efC, 100);
-  // hnswlib-node adds one point per call on the JavaScript thread: no parallel build.
-  for (const [i, v] of data.vectors.entries()) index.addPoint(Array.from(v), i);
+  const build = await newGraph(settings(efs[0] ?? 64));
+  build.beginBuild(size);
+  build.add(keys, unitRows, threads);
+  build.endBuild();
   const buildS = (performance.now() - started) / 1000;
   const grown = rssMiB() - before;
-  log(
-    `hnswlib-node M ${m} efC ${efC}: built in ${buildS.toFixed(1)} s (load ${load1().toFixed(2)})`,
-  );
+  log(`hnswlib M ${m} efC ${efC}: built in ${buildS.toFixed(1)} s (load ${load1().toFixed(2)})`);
+  const file = join(dir, "graph.hnswlib");
+  build.save(file);
   for (const ef of efs) {
-    index.setEf(ef);
-    const { latency, found } = timeQueries(
-      data.queries,
-      (q) => index.searchKnn(Array.from(q), 10).neighbors,
+    const index = await newGraph(settings(ef));
+    index.load(file);
+    const { latency, found } = timeQueries(data.queries, (q) =>
+      Array.from(index.search(unitInPlace(q.slice()), 10).keys, Number),
     );
     rows.push({
-      library: "hnswlib-node 3.0",
+      library: "hnswlib 0.8 (aios addon)",
       buildS,
       rssMiB: grown,
       ef,
@@ -235,4 +248,13 @@ function runPython(python: string, args: string[]): Promise<string> {
       code === 0 ? resolve(out) : reject(new Error(`python exited ${code}`)),
     );
   });
+}
+
+/** Scales `row` to unit length in place (the addon's graphs hold unit rows); returns it. */
+function unitInPlace(row: Float32Array): Float32Array {
+  let sum = 0;
+  for (const x of row) sum += x * x;
+  const scale = sum > 0 ? 1 / Math.sqrt(sum) : 0;
+  for (let i = 0; i < row.length; i++) row[i] = (row[i] as number) * scale;
+  return row;
 }

@@ -11,7 +11,8 @@
  * exits 0. `AIOS_SKIP_NATIVE=1` skips both. No BLAS is needed to build.
  */
 import { spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -69,8 +70,18 @@ function nodeDir() {
   return existsSync(join(prefix, "include", "node", "node_api.h")) ? prefix : null;
 }
 
+/** Where a built addon lives: native/<dir>/build/Release/<file>. */
+function builtPath(addon) {
+  return join(root, "native", addon.dir, "build", "Release", addon.file);
+}
+
 function build(addon, script, dir) {
   const addonDir = join(root, "native", addon.dir);
+  // node-gyp's rebuild deletes build/ first: a copy of a working addon is put back if the
+  // new build fails, so a failed rebuild (say, the compiler gone) never takes it away.
+  const built = builtPath(addon);
+  const kept = existsSync(built) ? join(tmpdir(), `aios-${process.pid}-${addon.file}`) : null;
+  if (kept !== null) copyFileSync(built, kept);
   const args = ["rebuild", "--directory", addonDir];
   // Windows' headers tarball also carries node.lib, which the local include/ lacks.
   if (dir !== null && process.platform !== "win32") args.push(`--nodedir=${dir}`);
@@ -82,8 +93,14 @@ function build(addon, script, dir) {
     shell: script === null && process.platform === "win32",
   });
   if (run.status === 0) {
+    if (kept !== null) rmSync(kept, { force: true });
     say(`${addon.what} built (native/${addon.dir}/build/Release/${addon.file})`);
     return;
+  }
+  if (kept !== null) {
+    mkdirSync(dirname(built), { recursive: true });
+    copyFileSync(kept, built);
+    rmSync(kept, { force: true });
   }
   const output = `${run.stdout ?? ""}${run.stderr ?? ""}`.trim().split("\n");
   const cause =
@@ -94,6 +111,12 @@ function build(addon, script, dir) {
           .slice(-3)
           .join(" | ") || output.slice(-3).join(" | ");
   say(`the ${addon.what} did not build (${cause}).`);
+  if (kept !== null) {
+    say(
+      `the ${addon.what} built before is kept (native/${addon.dir}/build/Release/${addon.file}).`,
+    );
+    return;
+  }
   say(
     `${addon.without}. To build the addon: install ${addon.tools}, make and python3 (Debian: apt-get install build-essential python3), then run \`npm run build:native\`.`,
   );
@@ -101,9 +124,13 @@ function build(addon, script, dir) {
 
 function main() {
   if (process.env.AIOS_SKIP_NATIVE === "1") {
-    say(
-      "native addons skipped (AIOS_SKIP_NATIVE=1): training uses the WASM matmul, vector memory usearch's graph",
-    );
+    for (const addon of ADDONS) {
+      say(
+        existsSync(builtPath(addon))
+          ? `${addon.what} not rebuilt (AIOS_SKIP_NATIVE=1); the one built before is kept`
+          : `${addon.what} not built (AIOS_SKIP_NATIVE=1): ${addon.without}`,
+      );
+    }
     return;
   }
   const script = nodeGypScript();

@@ -172,7 +172,8 @@ export function resolveMemoryConfig(
   });
   throw new AiosError(
     "CONFIG_INVALID",
-    `Invalid memory configuration${file === null ? "" : ` in ${file}`}:\n  ${lines.join("\n  ")}`,
+    // One line: messages are printed as one line after "aios: " (oneLine escapes breaks).
+    `Invalid memory configuration${file === null ? "" : ` in ${file}`}: ${lines.join("; ")}`,
     { hint: "see config/default.yaml for every memory key with its default" },
   );
 }

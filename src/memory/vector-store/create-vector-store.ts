@@ -51,8 +51,13 @@ async function openDriver(
 ): Promise<VectorStoreDriver> {
   switch (backend) {
     case "lancedb": {
-      const { openLanceDbStore } = await import("./lancedb/lancedb-store.js");
+      const { keepsHnswGraph, openLanceDbStore } = await import("./lancedb/lancedb-store.js");
       const { resolveHnswLibrary } = await import("./lancedb/hnsw-graph.js");
+      // The library is resolved (and its absence told or refused) only where a graph is kept;
+      // elsewhere the value is never read.
+      const library = keepsHnswGraph(config.lancedb.index, config.lancedb.path)
+        ? resolveHnswLibrary(config.lancedb.hnsw_library, noticeOnStderr)
+        : "usearch";
       return openLanceDbStore({
         path: config.lancedb.path,
         collection,
@@ -60,7 +65,7 @@ async function openDriver(
         nprobes: config.lancedb.nprobes,
         index: config.lancedb.index,
         hnsw: {
-          library: resolveHnswLibrary(config.lancedb.hnsw_library, noticeOnStderr),
+          library,
           m: config.lancedb.hnsw_m,
           efConstruction: config.lancedb.hnsw_ef_construction,
           scalar: config.lancedb.hnsw_scalar,

@@ -35,11 +35,11 @@ export interface CollectionStats {
   readonly count: number;
   /** Null until the first upsert fixes it. */
   readonly dimension: number | null;
-  /** Bytes on disk of data and indexes; null where the backend does not say. */
+  /** Bytes on disk of data and indexes (LanceDB: the table and the HNSW graph files); null where the backend does not say. */
   readonly storageBytes: number | null;
   /** Whether an ANN index serves queries (false: exact search over every vector). */
   readonly indexed: boolean;
-  /** What answers queries, in words (e.g. "HNSW (usearch), M 32, ..."); absent where the driver does not say. */
+  /** What answers queries, in words (e.g. "HNSW (hnswlib), M 32, ..."); absent where the driver does not say. */
   readonly index?: string;
 }
 

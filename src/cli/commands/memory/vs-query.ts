@@ -41,7 +41,7 @@ export function registerVsQuery(memory: Command): void {
     .option("--vector <json>", "query vector as a JSON array, e.g. '[0.1, 0.2, 0.3]'")
     .option(
       "--id <id>",
-      "use the stored vector of this id as the query (it comes back first, score 1)",
+      "use the stored vector of this id as the query (it comes back first, score 1; ~1e-4 off with hnsw_scalar f16)",
     )
     .option("--random", "query with a random vector of the collection's dimension")
     .option(

@@ -85,13 +85,13 @@ export function resolveHnswLibrary(
       "VECTOR_STORE",
       `memory.vector_store.lancedb.hnsw_library is hnswlib, but ${addon.reason}`,
       {
-        hint: "install a C++ compiler, make and python3 (Debian: apt-get install build-essential python3), then run `npm run build:native`; or set hnsw_library to auto or usearch",
+        hint: `${addon.hint}; or set hnsw_library to auto or usearch`,
       },
     );
   if (!fallbackTold) {
     fallbackTold = true;
     note(
-      `note: ${addon.reason}; the HNSW graph uses usearch, whose build is slower (\`npm run build:native\` builds the addon)`,
+      `note: ${addon.reason}; the HNSW graph uses usearch, whose build is slower (to use hnswlib: ${addon.hint})`,
     );
   }
   return "usearch";

@@ -235,6 +235,30 @@ export class HnswIndex {
   }
 
   /**
+   * Bytes on disk of the saved graph of `collection` under `dir`: its header (ids and metadata)
+   * and graph files; 0 when there are none. Read from the directory listing, not the header:
+   * at 1M rows parsing the header would cost seconds on every stats call.
+   */
+  static async savedBytes(dir: string, collection: string): Promise<number> {
+    const prefix = `${collection}.hnsw.`;
+    let names: string[];
+    try {
+      names = await readdir(dir);
+    } catch {
+      return 0;
+    }
+    let bytes = 0;
+    for (const name of names) {
+      if (!name.startsWith(prefix) || name.endsWith(".tmp")) continue;
+      bytes += await stat(join(dir, name)).then(
+        (s) => s.size,
+        () => 0,
+      );
+    }
+    return bytes;
+  }
+
+  /**
    * What identifies the saved header of `collection` under `dir` (its modification time and
    * size), or null when there is none: a client that found no current graph there looks again
    * only when this changes, rather than parsing the header (every id) on each refresh.

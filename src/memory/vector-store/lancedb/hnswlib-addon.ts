@@ -28,7 +28,12 @@ export type HnswlibAddon =
         seed: number,
       ) => NativeHnswGraph;
     }
-  | { readonly ok: false; readonly reason: string };
+  | {
+      readonly ok: false;
+      readonly reason: string;
+      /** What to do about it. */
+      readonly hint: string;
+    };
 
 let loaded: HnswlibAddon | null = null;
 
@@ -40,7 +45,11 @@ export function hnswlibAddon(): HnswlibAddon {
   if (loaded !== null) return loaded;
   const path = nativeAddonPath("hnsw", "aios_hnsw");
   if (!existsSync(path)) {
-    loaded = { ok: false, reason: `the native HNSW addon is not built (${path} is missing)` };
+    loaded = {
+      ok: false,
+      reason: `the native HNSW addon is not built (${path} is missing)`,
+      hint: "install a C++ compiler, make and python3 (Debian: apt-get install build-essential python3), then run `npm run build:native`",
+    };
     return loaded;
   }
   try {
@@ -52,6 +61,8 @@ export function hnswlibAddon(): HnswlibAddon {
     loaded = {
       ok: false,
       reason: `the native HNSW addon ${path} did not load (${(error as Error).message})`,
+      // Built for another Node (ABI) or damaged: building it again fixes both.
+      hint: "run `npm run build:native` to build it again for this Node",
     };
   }
   return loaded;

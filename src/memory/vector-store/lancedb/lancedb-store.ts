@@ -71,6 +71,14 @@ export function lanceDbLockPath(path: string, collection: string): string {
 }
 
 /** Embedded LanceDB: one table per collection in a directory; nothing to run. */
+/**
+ * Whether a LanceDB store with `index` at `path` keeps an HNSW graph beside its table: with
+ * `index: hnsw` on a local path (object-storage URIs such as s3:// keep none and use IVF_FLAT).
+ */
+export function keepsHnswGraph(index: LanceDbIndexKind, path: string): boolean {
+  return index === "hnsw" && !/^[a-z][a-z0-9+.-]*:\/\//i.test(path);
+}
+
 export async function openLanceDbStore(options: LanceDbStoreOptions): Promise<VectorStoreDriver> {
   const lancedb = await loadLanceDb();
   let db: Connection;
@@ -282,7 +290,9 @@ class LanceDbStore implements VectorStoreDriver {
       ...base,
       count: await table.countRows(),
       dimension: this.#dimension,
-      storageBytes: stats.totalBytes,
+      storageBytes:
+        stats.totalBytes +
+        (this.#hnswEnabled() ? await HnswIndex.savedBytes(this.#options.path, this.collection) : 0),
       ...(await this.#indexInUse(table)),
     };
   }
@@ -447,7 +457,7 @@ class LanceDbStore implements VectorStoreDriver {
 
   /** Whether this store keeps an HNSW graph: local directories only (the graph is a file). */
   #hnswEnabled(): boolean {
-    return this.#options.index === "hnsw" && !/^[a-z][a-z0-9+.-]*:\/\//i.test(this.#options.path);
+    return keepsHnswGraph(this.#options.index, this.#options.path);
   }
 
   /**

@@ -142,6 +142,7 @@ describe("choosing the HNSW library", () => {
   const missing = {
     ok: false,
     reason: "the native HNSW addon is not built (x.node is missing)",
+    hint: "install a C++ compiler, make and python3, then run `npm run build:native`",
   } as const;
 
   it("auto takes usearch without the addon, saying why and how to build it, once", () => {

@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -6,6 +6,7 @@ import { vectorStoreConfigSchema } from "../../../../src/config/memory-config.js
 import { createVectorStore } from "../../../../src/memory/vector-store/create-vector-store.js";
 import { ExactIndex } from "../../../../src/memory/vector-store/exact-search.js";
 import { graphSuffix } from "../../../../src/memory/vector-store/lancedb/hnsw-graph.js";
+import { keepsHnswGraph } from "../../../../src/memory/vector-store/lancedb/lancedb-store.js";
 import { ClusteredVectors } from "../../../../src/memory/vector-store/random-vectors.js";
 import { describeEachLibrary, hnswlibMissing } from "./hnsw-libraries.js";
 
@@ -46,10 +47,13 @@ describeEachLibrary("lancedb HNSW index: a graph beside the table", (library) =>
     expect(await store.createIndex()).toBe(true);
     expect((await store.stats()).index).toMatch(new RegExp(`^HNSW \\(${library}\\), M 32`));
     expect(await recallAt10(store, data, ids)).toBeGreaterThanOrEqual(0.95);
+    // The storage figure counts the graph's files beside the table.
+    const graphFiles = (await readdir(dir)).filter((f) => f.startsWith("aios_memory_reopen.hnsw"));
+    let graphBytes = 0;
+    for (const f of graphFiles) graphBytes += (await stat(join(dir, f))).size;
+    expect((await store.stats()).storageBytes).toBeGreaterThan(graphBytes);
     await store.close();
-    expect(
-      (await readdir(dir)).filter((f) => f.startsWith("aios_memory_reopen.hnsw")),
-    ).toHaveLength(2);
+    expect(graphFiles).toHaveLength(2);
 
     const again = await createVectorStore("lancedb", config, { collection: "reopen" });
     expect((await again.stats()).index).toMatch(/^HNSW/);
@@ -226,5 +230,13 @@ describe.skipIf(hnswlibMissing !== null)("lancedb HNSW library change", () => {
     const files = (await readdir(dir)).filter((f) => f.startsWith("aios_memory_switch.hnsw."));
     expect(files.filter((f) => f.endsWith(".usearch"))).toEqual([]);
     expect(files.filter((f) => f.endsWith(".hnswlib"))).toHaveLength(1);
+  });
+});
+
+describe("where a LanceDB store keeps a graph", () => {
+  it("with index hnsw on a local path only: ivf_flat and object storage resolve no library", () => {
+    expect(keepsHnswGraph("hnsw", root)).toBe(true);
+    expect(keepsHnswGraph("ivf_flat", root)).toBe(false);
+    expect(keepsHnswGraph("hnsw", "s3://bucket/memory")).toBe(false);
   });
 });
