@@ -5,6 +5,7 @@ import { formatBytes } from "../../core/format-bytes.js";
 import type { DatasetFile } from "../formats/dataset-file.js";
 import { DatasetTextDecoder } from "../formats/decode-text.js";
 import { readError } from "../formats/open-file.js";
+import { parsesAsJson } from "../formats/read-json.js";
 import type { ReadOptions } from "../formats/read-options.js";
 import { readRows } from "../formats/read-rows.js";
 import {
@@ -136,7 +137,7 @@ async function planFile(
         .split("\n")
         .slice(0, -1)
         .find((line) => line.trim() !== "");
-      if (firstLine !== undefined && parses(firstLine)) {
+      if (firstLine !== undefined && parsesAsJson(firstLine)) {
         return { file: { ...whole, format: "jsonl" }, units: lineBlocks(size, options.blockBytes) };
       }
       return { file: whole, units: [{ kind: "file", bytes: size }] };
@@ -315,14 +316,5 @@ async function readHead(file: DatasetFile): Promise<{ encoding: string | null; t
     return { encoding: decoder.encoding, text };
   } finally {
     await handle.close();
-  }
-}
-
-function parses(text: string): boolean {
-  try {
-    JSON.parse(text);
-    return true;
-  } catch {
-    return false;
   }
 }

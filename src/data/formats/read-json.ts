@@ -94,7 +94,7 @@ export async function* readJsonRows(
     const lines = linesOf(prepend(head, chunks));
     let first = await lines.next();
     while (!first.done && first.value.text.trim() === "") first = await lines.next();
-    jsonLines = !first.done && parses(first.value.text);
+    jsonLines = !first.done && parsesAsJson(first.value.text);
     if (jsonLines && !first.done) {
       yield* jsonLineRows(file, prepend([first.value], lines), decoder, options);
     }
@@ -227,7 +227,11 @@ function rowReader(
   };
 }
 
-function parses(text: string): boolean {
+/**
+ * Whether `text` is one JSON value by itself: the test that makes a `.json` file whose first
+ * non-blank line passes it JSON Lines (here and in custom/block-plan.ts).
+ */
+export function parsesAsJson(text: string): boolean {
   try {
     JSON.parse(text);
     return true;
