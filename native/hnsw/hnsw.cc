@@ -125,7 +125,7 @@ const char* Row(const HnswGraph& g, const float* vectors, size_t row, std::vecto
   const aios::IpSpace& layout = Layout(g);
   const float* source = vectors + row * layout.dimension();
   if (layout.layout() == aios::Layout::kF32) return reinterpret_cast<const char*>(source);
-  buffer.resize(const_cast<aios::IpSpace&>(layout).get_data_size());
+  buffer.resize(layout.row_bytes());
   layout.encode(source, buffer.data());
   return buffer.data();
 }
@@ -140,7 +140,7 @@ void EndBuild(HnswGraph& g) {
   Graph& graph = *g.graph;
   const size_t links = graph.offsetData_;
   const size_t half_bytes = g.space->dimension() * 2;
-  const size_t row_bytes = g.space->get_data_size();
+  const size_t row_bytes = g.space->row_bytes();
   const size_t old_element = graph.size_data_per_element_;
   const size_t per_element = links + row_bytes + sizeof(hnswlib::labeltype);
   char* memory = graph.data_level0_memory_;
@@ -328,7 +328,7 @@ napi_value Load(napi_env env, napi_callback_info info) {
   try {
     auto graph = std::make_unique<Graph>(g.space.get(), path);
     // hnswlib takes the row layout from the file: one made for other rows would be misread.
-    if (graph->label_offset_ - graph->offsetData_ != g.space->get_data_size() ||
+    if (graph->label_offset_ - graph->offsetData_ != g.space->row_bytes() ||
         graph->M_ != g.m)
       throw std::runtime_error("made with other settings");
     graph->setEf(g.ef_search);

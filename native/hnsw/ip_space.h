@@ -167,15 +167,29 @@ __attribute__((target("avx2,fma,f16c"))) inline float ip_f16_avx2(const void* a,
 }
 #endif
 
-/** The widest kernel this CPU runs: "avx512", "avx2" or "portable". */
-inline const char* kernel_name() {
+enum class Kernel { kAvx512, kAvx2, kPortable };
+
+/** The widest kernel this CPU runs. */
+inline Kernel cpu_kernel() {
 #ifdef AIOS_X86
-  if (__builtin_cpu_supports("avx512f")) return "avx512";
+  if (__builtin_cpu_supports("avx512f")) return Kernel::kAvx512;
   if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
       __builtin_cpu_supports("f16c"))
-    return "avx2";
+    return Kernel::kAvx2;
 #endif
-  return "portable";
+  return Kernel::kPortable;
+}
+
+/** `cpu_kernel()` in words: "avx512", "avx2" or "portable". */
+inline const char* kernel_name() {
+  switch (cpu_kernel()) {
+    case Kernel::kAvx512:
+      return "avx512";
+    case Kernel::kAvx2:
+      return "avx2";
+    default:
+      return "portable";
+  }
 }
 
 /**
@@ -188,17 +202,17 @@ enum class Layout { kF32, kF16, kF16ThenF32 };
 class IpSpace : public hnswlib::SpaceInterface<float> {
  public:
   IpSpace(size_t dimension, Layout layout) : dimension_(dimension), layout_(layout) {
-    const char* kernel = kernel_name();
     const bool half = layout != Layout::kF32;
     func_ = half ? ip_f16_portable : ip_f32_portable;
 #ifdef AIOS_X86
-    if (std::strcmp(kernel, "avx512") == 0) func_ = half ? ip_f16_avx512 : ip_f32_avx512;
-    if (std::strcmp(kernel, "avx2") == 0) func_ = half ? ip_f16_avx2 : ip_f32_avx2;
-#else
-    (void)kernel;
+    const Kernel kernel = cpu_kernel();
+    if (kernel == Kernel::kAvx512) func_ = half ? ip_f16_avx512 : ip_f32_avx512;
+    if (kernel == Kernel::kAvx2) func_ = half ? ip_f16_avx2 : ip_f32_avx2;
 #endif
   }
-  size_t get_data_size() override {
+  size_t get_data_size() override { return row_bytes(); }
+  /** Bytes of one stored row. */
+  size_t row_bytes() const {
     switch (layout_) {
       case Layout::kF32:
         return dimension_ * 4;
@@ -213,7 +227,7 @@ class IpSpace : public hnswlib::SpaceInterface<float> {
   size_t dimension() const { return dimension_; }
   Layout layout() const { return layout_; }
 
-  /** Writes `row` (dimension floats) as this layout stores it into `out` (get_data_size bytes). */
+  /** Writes `row` (dimension floats) as this layout stores it into `out` (row_bytes bytes). */
   void encode(const float* row, char* out) const {
     if (layout_ == Layout::kF32) {
       std::memcpy(out, row, dimension_ * 4);

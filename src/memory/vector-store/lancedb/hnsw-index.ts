@@ -197,17 +197,34 @@ export class HnswIndex {
     collection: string,
     params: HnswParams,
   ): Promise<HnswIndex | null> {
+    return (await HnswIndex.open(dir, collection, params)).index;
+  }
+
+  /**
+   * `load`, and why a saved graph is not used: `mismatch` names the settings it was made with
+   * that differ from `params` ("library usearch, not hnswlib"), null when there is no saved
+   * graph or its settings match (it may still be unreadable). For stats: a graph that stops
+   * being used after an upgrade or a settings change says so. One read of the header serves
+   * both (at 1M rows parsing it takes seconds).
+   */
+  static async open(
+    dir: string,
+    collection: string,
+    params: HnswParams,
+  ): Promise<{ index: HnswIndex | null; mismatch: string | null }> {
     const header = await readHeader(dir, collection);
-    if (header === null || settingsDiffer(header, params).length > 0) return null;
+    if (header === null) return { index: null, mismatch: null };
+    const differences = settingsDiffer(header, params);
+    if (differences.length > 0) return { index: null, mismatch: differences.join(", ") };
     const graph = await newGraph({ ...params, dimension: header.dimension });
     const file = join(dir, header.graph);
     try {
-      if ((await stat(file)).size !== header.graphBytes) return null;
+      if ((await stat(file)).size !== header.graphBytes) return { index: null, mismatch: null };
       graph.load(file);
     } catch {
-      return null;
+      return { index: null, mismatch: null };
     }
-    return new HnswIndex(
+    const index = new HnswIndex(
       graph,
       params,
       header.dimension,
@@ -216,22 +233,7 @@ export class HnswIndex {
       header.metadata,
       file,
     );
-  }
-
-  /**
-   * Why the saved graph of `collection` under `dir` is not used with `params`, in words
-   * ("library usearch, not hnswlib"), or null when there is none or its settings match (it may
-   * still be stale or unreadable). For stats: a graph that stops being used after an upgrade or
-   * a settings change says so rather than leaving queries exact without a word.
-   */
-  static async settingsMismatch(
-    dir: string,
-    collection: string,
-    params: HnswParams,
-  ): Promise<string | null> {
-    const header = await readHeader(dir, collection);
-    const differences = header === null ? [] : settingsDiffer(header, params);
-    return differences.length === 0 ? null : differences.join(", ");
+    return { index, mismatch: null };
   }
 
   /**

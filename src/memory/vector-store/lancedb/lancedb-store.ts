@@ -110,6 +110,11 @@ class LanceDbStore implements VectorStoreDriver {
   #waitNoticeGiven = false;
   /** The HNSW graph; undefined until looked for on disk, null when there is none. */
   #hnsw: HnswIndex | null | undefined = undefined;
+  /**
+   * Why the saved graph was not loaded, when its settings differ from this client's (see
+   * `HnswIndex.open`); null otherwise. Looked for with #hnsw, cleared by a build.
+   */
+  #hnswMismatch: string | null = null;
   /** `HnswIndex.savedStamp` when the graph was last looked for on disk. */
   #hnswStamp: string | null = null;
   /** The graph build under way outside the write lock, if any (#rebuildGraph). */
@@ -344,6 +349,7 @@ class LanceDbStore implements VectorStoreDriver {
       const hnsw = await HnswIndex.build(table, this.#dimension ?? 0, this.#options.hnsw);
       await hnsw.save(this.#options.path, this.collection);
       this.#hnsw = hnsw;
+      this.#hnswMismatch = null;
       return true;
     }
     // IVF_FLAT: k-means partitions holding the full vectors, so the probed partitions are
@@ -469,7 +475,9 @@ class LanceDbStore implements VectorStoreDriver {
     if (!this.#hnswEnabled()) return null;
     if (this.#hnsw === undefined) {
       this.#hnswStamp = await HnswIndex.savedStamp(this.#options.path, this.collection);
-      this.#hnsw = await HnswIndex.load(this.#options.path, this.collection, this.#options.hnsw);
+      const saved = await HnswIndex.open(this.#options.path, this.collection, this.#options.hnsw);
+      this.#hnsw = saved.index;
+      this.#hnswMismatch = saved.mismatch;
     }
     const hnsw = this.#hnsw;
     if (hnsw === null) return null;
@@ -509,9 +517,8 @@ class LanceDbStore implements VectorStoreDriver {
     }
     if (await this.#isIndexed())
       return { indexed: true, index: `IVF_FLAT (LanceDB), nprobes ${this.#options.nprobes}` };
-    const mismatch = this.#hnswEnabled()
-      ? await HnswIndex.settingsMismatch(this.#options.path, this.collection, this.#options.hnsw)
-      : null;
+    // #currentHnsw above looked for the saved graph, and so for why it is not used.
+    const mismatch = this.#hnswEnabled() ? this.#hnswMismatch : null;
     return {
       indexed: false,
       index:
@@ -595,6 +602,7 @@ class LanceDbStore implements VectorStoreDriver {
           await built.save(this.#options.path, this.collection);
           await this.#hnsw?.close();
           this.#hnsw = built;
+          this.#hnswMismatch = null;
           this.#hnswStamp = await HnswIndex.savedStamp(this.#options.path, this.collection);
           return true;
         });

@@ -7,6 +7,7 @@ import { vectorStoreConfigSchema } from "../../../../src/config/memory-config.js
 import { createVectorStore } from "../../../../src/memory/vector-store/create-vector-store.js";
 import { graphSuffix } from "../../../../src/memory/vector-store/lancedb/hnsw-graph.js";
 import { HnswSearchPool } from "../../../../src/memory/vector-store/lancedb/hnsw-search-pool.js";
+import type { HnswWorkerData } from "../../../../src/memory/vector-store/lancedb/hnsw-search-protocol.js";
 import { ClusteredVectors } from "../../../../src/memory/vector-store/random-vectors.js";
 import { describeEachLibrary } from "./hnsw-libraries.js";
 
@@ -35,6 +36,16 @@ describeEachLibrary("HNSW search workers", (library) => {
   const config = vectorStoreConfigSchema.parse({
     lancedb: { path: dir, hnsw_library: library, search_threads: 2 },
   });
+  /** What a worker opens: the graph file `graph` with the settings it was built with. */
+  const settings = (graph: string): HnswWorkerData => ({
+    graph,
+    library,
+    dimension: dim,
+    m: 32,
+    efConstruction: 64,
+    scalar: config.lancedb.hnsw_scalar,
+    efSearch: 64,
+  });
 
   it("answer from the saved graph file what the graph holds", async () => {
     const store = await createVectorStore("lancedb", config, { collection: "pool" });
@@ -44,18 +55,7 @@ describeEachLibrary("HNSW search workers", (library) => {
     const [file] = (await readdir(dir)).filter(
       (f) => f.startsWith("aios_memory_pool.hnsw.") && f.endsWith(graphSuffix(library)),
     );
-    const pool = new HnswSearchPool(
-      {
-        graph: join(dir, file as string),
-        library,
-        dimension: dim,
-        m: 32,
-        efConstruction: 64,
-        scalar: config.lancedb.hnsw_scalar,
-        efSearch: 64,
-      },
-      2,
-    );
+    const pool = new HnswSearchPool(settings(join(dir, file as string)), 2);
     try {
       await whenReady(pool);
       // Keys are row numbers in the order the table was scanned: the order written.
@@ -76,18 +76,7 @@ describeEachLibrary("HNSW search workers", (library) => {
   it("is broken, not hung, on a missing graph file", async () => {
     // (A file that is not a graph never reaches the pool: HnswIndex.load checks its size.)
     for (const name of [`missing${graphSuffix(library)}`]) {
-      const pool = new HnswSearchPool(
-        {
-          graph: join(dir, name),
-          library,
-          dimension: dim,
-          m: 32,
-          efConstruction: 64,
-          scalar: config.lancedb.hnsw_scalar,
-          efSearch: 64,
-        },
-        1,
-      );
+      const pool = new HnswSearchPool(settings(join(dir, name)), 1);
       for (let waited = 0; !pool.broken && waited < 30_000; waited += 20) await sleep(20);
       expect(pool.broken).toBe(true);
       expect(pool.ready).toBe(false);
